@@ -1,0 +1,53 @@
+# Xinglin: `make run` serves the whole system with demo data; `make test` runs the suite.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+CELERY := $(VENV)/bin/celery
+RUN_ENV := DEBUG=true
+PYTEST_WORKERS ?= 2
+
+.PHONY: run test lint typecheck bench install install-dev migrate seed clean
+
+$(VENV)/bin/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml $(VENV)/bin/activate
+	$(PIP) install --quiet ".[dev]"
+	@touch $@
+
+install install-dev: $(VENV)/.installed
+
+migrate: install
+	$(RUN_ENV) $(PY) manage.py migrate --noinput
+
+seed: migrate
+	$(RUN_ENV) $(PY) manage.py seed_demo
+
+# Web, Celery worker and beat on the embedded default (SQLite in WAL mode, filesystem broker).
+# Ctrl-C stops all three.
+run: seed
+	@$(RUN_ENV) $(PY) manage.py prepare_broker
+	@$(RUN_ENV) $(PY) manage.py demo_logins
+	@trap 'kill 0' INT TERM; \
+	$(RUN_ENV) $(CELERY) -A config worker --loglevel=WARNING --concurrency=2 & \
+	$(RUN_ENV) $(CELERY) -A config beat --loglevel=WARNING & \
+	$(RUN_ENV) $(PY) manage.py runserver 127.0.0.1:8000 --noreload; \
+	kill 0
+
+test: install-dev
+	$(PY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+
+lint: install-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: install-dev
+	DEBUG=true $(VENV)/bin/mypy .
+
+bench: install-dev
+	$(PY) benchmarks/run.py
+
+clean:
+	rm -rf var/ .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,142 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from phonenumber_field.modelfields import PhoneNumberField
+from simple_history.models import HistoricalRecords
+
+from accounts.roles import STAFF_ROLES, Role
+from accounts.validators import mask_resident_id, validate_resident_id
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def _create_user(self, email: str, password: str | None, **extra_fields: object) -> User:
+        if not email:
+            raise ValueError("an email address is required")
+        user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra_fields: object) -> User:
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra_fields)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra_fields: object) -> User:
+        extra_fields.setdefault("is_staff", True)
+        extra_fields.setdefault("is_superuser", True)
+        return self._create_user(email, password, **extra_fields)
+
+
+class User(AbstractUser):
+    """An account. People log in with their email address; roles are groups (accounts.roles)."""
+
+    username = None  # type: ignore[assignment]
+    email = models.EmailField(_("email address"), unique=True)
+    display_name = models.CharField(_("display name"), max_length=100, blank=True)
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    objects = UserManager()  # type: ignore[misc]
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        return self.display_name or self.email
+
+    @property
+    def role_names(self) -> frozenset[str]:
+        # Cached per instance: checked on every request by middleware and permissions.
+        cached = getattr(self, "_role_names", None)
+        if cached is None:
+            cached = frozenset(self.groups.values_list("name", flat=True)) if self.pk else frozenset()
+            self._role_names = cached
+        return cached
+
+    def has_role(self, role: Role | str) -> bool:
+        return str(role) in self.role_names
+
+    @property
+    def is_clinical_or_staff(self) -> bool:
+        """Doctors, pharmacists, claims officers, operators and superusers."""
+        return self.is_superuser or bool(self.role_names & {str(r) for r in STAFF_ROLES})
+
+
+class PatientProfile(models.Model):
+    """A person an account acts for (就诊人): the holder themself, a child, a parent..."""
+
+    class Relationship(models.TextChoices):
+        SELF = "self", _("Self")
+        CHILD = "child", _("Child")
+        PARENT = "parent", _("Parent")
+        SPOUSE = "spouse", _("Spouse")
+        SIBLING = "sibling", _("Sibling")
+        OTHER = "other", _("Other relative")
+
+    class Sex(models.TextChoices):
+        MALE = "male", _("Male")
+        FEMALE = "female", _("Female")
+
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="patient_profiles",
+        verbose_name=_("account"),
+    )
+    relationship = models.CharField(_("relationship"), max_length=16, choices=Relationship.choices)
+    real_name = models.CharField(_("real name"), max_length=50)
+    sex = models.CharField(_("sex"), max_length=8, choices=Sex.choices)
+    birth_date = models.DateField(_("birth date"))
+    resident_id_number = models.CharField(
+        _("resident ID number"), max_length=18, validators=[validate_resident_id]
+    )
+    phone = PhoneNumberField(_("phone"), region="CN", blank=True)
+    is_archived = models.BooleanField(_("archived"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        verbose_name = _("patient profile")
+        verbose_name_plural = _("patient profiles")
+        ordering = ["account_id", "id"]
+        constraints = [
+            # One person once per account; an account has at most one "self".
+            models.UniqueConstraint(
+                fields=["account", "resident_id_number"], name="patient_profile_unique_person"
+            ),
+            models.UniqueConstraint(
+                fields=["account"],
+                condition=models.Q(relationship="self"),
+                name="patient_profile_one_self_per_account",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.real_name} ({self.masked_resident_id})"
+
+    @property
+    def masked_resident_id(self) -> str:
+        return mask_resident_id(self.resident_id_number)
+
+    def age_on(self, day: dt.date) -> int:
+        years = day.year - self.birth_date.year
+        if (day.month, day.day) < (self.birth_date.month, self.birth_date.day):
+            years -= 1
+        return years
+
+    @property
+    def age(self) -> int:
+        return self.age_on(timezone.localdate())

@@ -1,0 +1,1 @@
+"""Reads of audit, with the joins each caller needs."""

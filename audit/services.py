@@ -1,0 +1,1 @@
+"""Writes and state transitions of audit: one function per domain operation."""

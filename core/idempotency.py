@@ -1,0 +1,103 @@
+"""Idempotency-Key support for POSTs that create money-moving objects.
+
+Same key + same body → the first response again. Same key + different body → 422.
+A duplicate arriving while the first is still running → 409 (retry later); the operation runs
+once. Keys are scoped to the authenticated account and kept for IDEMPOTENCY_KEY_TTL.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.http import Http404
+from django.utils import timezone
+from rest_framework.exceptions import APIException
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from core.exceptions import DomainError
+from core.models import IdempotencyRecord
+
+HEADER = "Idempotency-Key"
+MAX_KEY_LENGTH = 255
+
+
+def _fingerprint(request: Request) -> str:
+    try:
+        body: Any = request.data
+        canonical = json.dumps(body, sort_keys=True, default=str, ensure_ascii=False)
+    except Exception:  # an unparsable body still gets a stable fingerprint
+        canonical = request.body.decode("utf-8", "replace") if hasattr(request, "body") else ""
+    material = f"{request.method}\n{request.path}\n{canonical}"
+    return hashlib.sha256(material.encode()).hexdigest()
+
+
+def _error(status: int, code: str, detail: str) -> Response:
+    return Response({"detail": detail, "code": code}, status=status)
+
+
+def idempotent(view_method: Callable[..., Response]) -> Callable[..., Response]:
+    """Decorates an APIView's `post` so it honours the Idempotency-Key header (optional)."""
+
+    @functools.wraps(view_method)
+    def wrapper(view: Any, request: Request, *args: Any, **kwargs: Any) -> Response:
+        key = request.headers.get(HEADER)
+        if not key or not request.user.is_authenticated:
+            return view_method(view, request, *args, **kwargs)
+        if len(key) > MAX_KEY_LENGTH:
+            return _error(400, "invalid", f"{HEADER} must be at most {MAX_KEY_LENGTH} characters.")
+
+        fingerprint = _fingerprint(request)
+        expired_before = timezone.now() - settings.IDEMPOTENCY_KEY_TTL
+        IdempotencyRecord.objects.filter(
+            user=request.user, key=key, created_at__lt=expired_before
+        ).delete()
+        try:
+            with transaction.atomic():
+                record = IdempotencyRecord.objects.create(
+                    user=request.user, key=key, request_fingerprint=fingerprint
+                )
+        except IntegrityError:
+            existing = IdempotencyRecord.objects.get(user=request.user, key=key)
+            if existing.request_fingerprint != fingerprint:
+                return _error(
+                    422,
+                    "idempotency_key_reused",
+                    f"This {HEADER} was already used with a different request.",
+                )
+            if existing.status == IdempotencyRecord.Status.IN_PROGRESS:
+                return _error(
+                    409,
+                    "idempotency_request_in_progress",
+                    f"A request with this {HEADER} is still being processed; retry shortly.",
+                )
+            replay = Response(existing.response_body, status=existing.response_status)
+            replay["Idempotent-Replayed"] = "true"
+            return replay
+
+        try:
+            try:
+                response = view_method(view, request, *args, **kwargs)
+            except (DomainError, APIException, Http404) as refusal:
+                # A refusal is an answer too: replay it rather than run the operation again.
+                response = view.handle_exception(refusal)
+        except Exception:
+            # Nothing was done (the operation's own transaction rolled back): free the key.
+            record.delete()
+            raise
+        if response.status_code >= 500:
+            record.delete()
+            return response
+        record.status = IdempotencyRecord.Status.COMPLETED
+        record.response_status = response.status_code
+        record.response_body = json.loads(json.dumps(response.data, default=str))
+        record.save(update_fields=["status", "response_status", "response_body"])
+        return response
+
+    return wrapper

@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+
+from core.request_context import client_ip, client_ip_var, new_request_id, request_id_var
+
+
+class RequestContextMiddleware:
+    """Gives each request an id (echoed in X-Request-ID) and records the client IP."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request_id = new_request_id(request.headers.get("X-Request-ID"))
+        request.request_id = request_id  # type: ignore[attr-defined]
+        id_token = request_id_var.set(request_id)
+        ip_token = client_ip_var.set(client_ip(request))
+        try:
+            response = self.get_response(request)
+        finally:
+            request_id_var.reset(id_token)
+            client_ip_var.reset(ip_token)
+        response["X-Request-ID"] = request_id
+        return response
+
+
+class RequestBodyLimitMiddleware:
+    """Refuses an oversized body with 413 JSON before anything reads it.
+
+    Multipart uploads get the larger UPLOAD_BODY_LIMIT (each upload checks its own file size).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            return JsonResponse(
+                {"detail": "Invalid Content-Length header.", "code": "malformed_request"},
+                status=400,
+            )
+        is_upload = request.content_type == "multipart/form-data"
+        limit = settings.UPLOAD_BODY_LIMIT if is_upload else settings.REQUEST_BODY_LIMIT
+        if length > limit:
+            return JsonResponse(
+                {
+                    "detail": f"Request body too large: {length} bytes; the limit is {limit}.",
+                    "code": "request_too_large",
+                    "limit_bytes": limit,
+                },
+                status=413,
+            )
+        return self.get_response(request)

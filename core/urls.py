@@ -1,0 +1,7 @@
+from django.urls import path
+
+from core import pages
+
+urlpatterns = [
+    path("", pages.home, name="home"),
+]

@@ -1,0 +1,1 @@
+"""Reads of hospital, with the joins each caller needs."""

@@ -1,0 +1,1 @@
+"""Writes and state transitions of hospital: one function per domain operation."""

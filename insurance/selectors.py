@@ -1,0 +1,1 @@
+"""Reads of insurance, with the joins each caller needs."""

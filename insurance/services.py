@@ -1,0 +1,1 @@
+"""Writes and state transitions of insurance: one function per domain operation."""

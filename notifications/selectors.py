@@ -1,0 +1,1 @@
+"""Reads of notifications, with the joins each caller needs."""

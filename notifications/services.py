@@ -1,0 +1,1 @@
+"""Writes and state transitions of notifications: one function per domain operation."""

@@ -1,0 +1,1 @@
+"""Reads of payments, with the joins each caller needs."""

@@ -1,0 +1,1 @@
+"""Writes and state transitions of payments: one function per domain operation."""

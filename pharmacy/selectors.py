@@ -1,0 +1,1 @@
+"""Reads of pharmacy, with the joins each caller needs."""

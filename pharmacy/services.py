@@ -1,0 +1,1 @@
+"""Writes and state transitions of pharmacy: one function per domain operation."""

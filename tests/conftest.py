@@ -1,0 +1,43 @@
+"""Shared fixtures. Tests marked `postgres` or `redis` need the real service: outside CI they
+are skipped when it is not configured; in CI (CI=true) they always run."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from django.conf import settings
+from rest_framework.test import APIClient
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if IN_CI:
+        return
+    on_postgres = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+    has_redis = bool(settings.REDIS_URL)
+    for item in items:
+        if "postgres" in item.keywords and not on_postgres:
+            item.add_marker(pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL"))
+        if "redis" in item.keywords and not has_redis:
+            item.add_marker(pytest.mark.skip(reason="needs Redis: set REDIS_URL"))
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def patient_user(db):
+    from tests.accounts.factories import PatientUserFactory
+
+    return PatientUserFactory()
+
+
+@pytest.fixture
+def patient_client(patient_user) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(patient_user)
+    return client
