@@ -1,0 +1,68 @@
+"""The production settings are safe by default: the deploy check passes with only the
+required environment given, and refuses to start without a secret key."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+
+
+def _production_env(**overrides: str) -> dict[str, str]:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DEBUG", "SECURE_SSL_REDIRECT", "DJANGO_SETTINGS_MODULE"}
+    }
+    env.update(
+        DJANGO_SETTINGS_MODULE="config.settings",
+        SECRET_KEY="a-long-random-production-secret-0123456789-abcdefghijklmnop",
+        ALLOWED_HOSTS="hospital.example.cn",
+        DATABASE_URL="postgres://xinglin@db.internal:5432/xinglin",
+        REDIS_URL="redis://cache.internal:6379/0",
+    )
+    env.update(overrides)
+    return env
+
+
+def _manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(  # noqa: S603 - our own manage.py with fixed arguments
+        [sys.executable, "manage.py", *args],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_deploy_check_passes_with_production_environment():
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", env=_production_env())
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_refuses_to_start_without_secret_key():
+    env = _production_env()
+    env.pop("SECRET_KEY")
+    result = _manage("check", env=env)
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_locale_and_time_zone():
+    assert settings.LANGUAGE_CODE == "zh-hans"
+    assert "en" in dict(settings.LANGUAGES)
+    assert settings.TIME_ZONE == "Asia/Shanghai"
+    assert settings.USE_TZ is True
+
+
+@pytest.mark.skipif(not settings.USING_POSTGRES, reason="persistent connections apply to PostgreSQL")
+def test_persistent_connections_in_production():
+    assert settings.DATABASES["default"]["CONN_MAX_AGE"] > 0
