@@ -347,6 +347,7 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "celery": {"level": "INFO"},
+        "axes": {"level": "WARNING"},
     },
 }
 
