@@ -1,1 +1,104 @@
-"""Writes and state transitions of audit: one function per domain operation."""
+"""Writes of audit: appending to the chained access log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from audit.models import AccessLogEntry
+from core.request_context import client_ip_var, request_id_var
+
+# Key of the PostgreSQL advisory lock that serialises appends to the chain ("AUDITLOG").
+CHAIN_LOCK_KEY = 0x41554449544C4F47
+
+OUTCOMES = frozenset(AccessLogEntry.Outcome.values)
+ACTIONS = frozenset(AccessLogEntry.Action.values)
+
+
+def _actor_role(actor: Any) -> str:
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return "anonymous"
+    names = sorted(actor.role_names)
+    if actor.is_superuser:
+        names.insert(0, "superuser")
+    return ",".join(names)
+
+
+def _lock_chain() -> None:
+    """Only one writer may extend the chain at a time, or two rows would share a predecessor.
+
+    PostgreSQL: a transaction-scoped advisory lock. SQLite: transactions are IMMEDIATE (see
+    settings), so the write lock is already held from the start of the transaction.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK_KEY])
+
+
+def access_log_record(
+    *,
+    actor: Any,
+    patient_id: int | None,
+    object_type: str,
+    object_id: str | int | None,
+    action: str,
+    outcome: str = "success",
+    detail: str = "",
+) -> AccessLogEntry:
+    """Appends one entry to the access log, chained to the one before it.
+
+    Called inside a caller's transaction, the entry commits or rolls back with it, and the
+    chain stays locked until then: record at the end of the operation, after its own row
+    locks. Record refusals (denied, not found) outside the transaction that is rolled back.
+    """
+    if action not in ACTIONS:
+        raise ValueError(f"unknown access log action {action!r}")
+    if outcome not in OUTCOMES:
+        raise ValueError(f"unknown access log outcome {outcome!r}")
+    authenticated = actor is not None and getattr(actor, "is_authenticated", False)
+    with transaction.atomic():
+        _lock_chain()
+        last = AccessLogEntry.objects.order_by("-sequence").only("sequence", "entry_hmac").first()
+        entry = AccessLogEntry(
+            sequence=(last.sequence + 1) if last else 1,
+            previous_hmac=last.entry_hmac if last else "",
+            occurred_at=timezone.now(),
+            actor=actor if authenticated else None,
+            actor_role=_actor_role(actor)[:100],
+            patient_id=patient_id,
+            object_type=object_type[:100],
+            object_id="" if object_id is None else str(object_id)[:64],
+            action=action,
+            outcome=outcome,
+            request_id=request_id_var.get()[:64],
+            client_ip=client_ip_var.get()[:45],
+            detail=detail[:500],
+        )
+        entry.entry_hmac = entry.compute_hmac()
+        entry.save(force_insert=True)
+    return entry
+
+
+def access_log_for_request(
+    request: Any,
+    *,
+    patient_id: int | None,
+    object_type: str,
+    object_id: str | int | None,
+    action: str,
+    outcome: str = "success",
+    detail: str = "",
+) -> AccessLogEntry:
+    """The same, for a view: the actor is the request's user (request id and IP come from the
+    request context the middleware set)."""
+    return access_log_record(
+        actor=getattr(request, "user", None),
+        patient_id=patient_id,
+        object_type=object_type,
+        object_id=object_id,
+        action=action,
+        outcome=outcome,
+        detail=detail,
+    )

@@ -1,0 +1,23 @@
+"""Celery entry points of notifications: take ids, call a service."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from notifications.services import notification_deliver, notification_deliveries_give_up
+
+MAX_RETRIES = 5
+
+
+@shared_task(bind=True, acks_late=True, max_retries=MAX_RETRIES)
+def deliver_notification(self, notification_id: int) -> int:  # type: ignore[no-untyped-def]
+    try:
+        return notification_deliver(notification_id=notification_id)
+    except Exception as error:
+        if self.request.retries >= MAX_RETRIES:
+            notification_deliveries_give_up(
+                notification_id=notification_id, error=f"{type(error).__name__}: {error}"
+            )
+            return 0
+        # Back off 30 s, 60 s, 120 s ... before the next attempt.
+        raise self.retry(exc=error, countdown=30 * 2**self.request.retries) from error
