@@ -1,1 +1,73 @@
+from __future__ import annotations
 
+from typing import Any
+
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from accounts.roles import Role
+from audit.models import AccessLogEntry
+
+
+class ActorRoleFilter(admin.SimpleListFilter):
+    title = _("actor role")
+    parameter_name = "role"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [
+            *Role.choices,
+            ("superuser", _("Superuser")),
+            ("anonymous", _("Anonymous")),
+        ]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        value = self.value()
+        if not value:
+            return queryset
+        # actor_role holds the actor's roles, comma-separated and sorted.
+        return queryset.filter(actor_role__regex=rf"(^|,){value}(,|$)")
+
+
+@admin.register(AccessLogEntry)
+class AccessLogEntryAdmin(admin.ModelAdmin):
+    """Read-only: the access log is evidence, nobody edits it."""
+
+    list_display = (
+        "sequence",
+        "occurred_at",
+        "actor",
+        "actor_role",
+        "patient_id",
+        "object_type",
+        "object_id",
+        "action",
+        "outcome",
+        "client_ip",
+    )
+    list_filter = ("action", "outcome", ActorRoleFilter, "occurred_at", "object_type")
+    search_fields = ("actor__email", "patient__real_name", "=object_id", "=request_id")
+    search_help_text = _("Actor email, patient name or number, object id or request id.")
+    date_hierarchy = "occurred_at"
+    list_select_related = ("actor",)
+    show_full_result_count = False
+    readonly_fields = [field.name for field in AccessLogEntry._meta.fields]
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Any], search_term: str
+    ) -> tuple[QuerySet[Any], bool]:
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        term = search_term.strip()
+        if term.isdigit():
+            results |= queryset.filter(patient_id=int(term))
+        return results, may_have_duplicates
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

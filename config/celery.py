@@ -1,9 +1,14 @@
-"""The Celery application: broker and schedules come from Django settings (CELERY_*)."""
+"""The Celery application: broker and schedules come from Django settings (CELERY_*).
+
+Production uses Redis (REDIS_URL); the embedded default is kombu's filesystem broker, which
+needs its folders to exist before anyone publishes or consumes.
+"""
 
 import os
 from pathlib import Path
+from typing import Any
 
-from celery import Celery
+from celery import Celery, signals
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -11,12 +16,24 @@ app = Celery("xinglin")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
+_FOLDER_OPTIONS = ("data_folder_in", "data_folder_out", "processed_folder")
+_prepared_folders: set[str] = set()
+
 
 def ensure_broker_folders() -> None:
     """The filesystem broker fails on missing folders; create them before any worker starts."""
-    from django.conf import settings
+    if not str(app.conf.broker_url).startswith("filesystem://"):
+        return
+    options = app.conf.broker_transport_options or {}
+    for key in _FOLDER_OPTIONS:
+        folder = options.get(key)
+        if folder and str(folder) not in _prepared_folders:
+            Path(str(folder)).mkdir(parents=True, exist_ok=True)
+            _prepared_folders.add(str(folder))
 
-    if settings.CELERY_BROKER_URL.startswith("filesystem://"):
-        options = settings.CELERY_BROKER_TRANSPORT_OPTIONS
-        for key in ("data_folder_in", "data_folder_out", "processed_folder"):
-            Path(options[key]).mkdir(parents=True, exist_ok=True)
+
+@signals.worker_init.connect
+@signals.beat_init.connect
+@signals.before_task_publish.connect
+def _prepare_filesystem_broker(**kwargs: Any) -> None:
+    ensure_broker_folders()

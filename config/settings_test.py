@@ -7,15 +7,18 @@ import os
 
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
-os.environ.setdefault("XINGLIN_VAR_DIR", os.path.join(os.path.dirname(__file__), "..", "var", "test"))
+os.environ.setdefault(
+    "XINGLIN_VAR_DIR", os.path.join(os.path.dirname(__file__), "..", "var", "test")
+)
 
-from config.settings import *  # noqa: E402,F403
-from config.settings import CACHES, REST_FRAMEWORK  # noqa: E402
+from config.settings import *  # noqa: F403
+from config.settings import CACHES, REST_FRAMEWORK, env
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-# Unit tests run tasks in-process; tests/integration starts a real worker on the real broker.
-CELERY_TASK_ALWAYS_EAGER = True
+# Unit tests run tasks in-process; tests/integration starts a real worker on the real broker
+# with CELERY_TASK_ALWAYS_EAGER=false in its environment.
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -142,6 +142,24 @@ def notification_deliveries_give_up(*, notification_id: int, error: str) -> None
     ).update(status=NotificationDelivery.Status.FAILED, last_error=error[:500])
 
 
+def notification_deliveries_retry(*, delivery_ids: list[int]) -> int:
+    """Puts failed deliveries back in the queue (an operator fixed the address or the server)."""
+    from notifications.tasks import deliver_notification
+
+    with transaction.atomic():
+        failed = list(
+            NotificationDelivery.objects.select_for_update()
+            .filter(pk__in=delivery_ids, status=NotificationDelivery.Status.FAILED)
+            .values_list("pk", "notification_id")
+        )
+        NotificationDelivery.objects.filter(pk__in=[pk for pk, _n in failed]).update(
+            status=NotificationDelivery.Status.PENDING, last_error=""
+        )
+        for notification_id in sorted({notification_id for _pk, notification_id in failed}):
+            deliver_notification.delay_on_commit(notification_id)
+    return len(failed)
+
+
 def notification_mark_read(*, user: Any, notification_id: int) -> Notification:
     """Marks one of the user's own notifications read; reading it again changes nothing."""
     with transaction.atomic():

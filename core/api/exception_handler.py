@@ -26,7 +26,9 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
             body["errors"] = {exc.field: [exc.message]}
         return Response(body, status=exc.status_code)
     if isinstance(exc, DjangoValidationError):
-        errors = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        errors = (
+            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        )
         return Response(
             {"detail": "Invalid input.", "code": "invalid", "errors": errors},
             status=status.HTTP_400_BAD_REQUEST,
@@ -48,8 +50,11 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         response.data = {"detail": str(exc.detail), "code": "malformed_request"}
     elif isinstance(exc, exceptions.APIException):
         detail = response.data.get("detail", "") if isinstance(response.data, dict) else ""
-        response.data = {"detail": str(detail), "code": exc.get_codes() if isinstance(
-            exc.get_codes(), str) else exc.default_code}
-        if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
-            response.data["retry_after_seconds"] = int(exc.wait)
+        response.data = {
+            "detail": str(detail),
+            "code": exc.get_codes() if isinstance(exc.get_codes(), str) else exc.default_code,
+        }
+        wait = getattr(exc, "wait", None)
+        if isinstance(exc, exceptions.Throttled) and wait is not None:
+            response.data["retry_after_seconds"] = int(wait)
     return response
