@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 from allauth.headless.contrib.rest_framework.authentication import XSessionTokenAuthentication
-from allauth.headless.internal.sessionkit import lookup_session
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.exceptions import AuthenticationFailed, PermissionDenied
 from rest_framework.request import Request
 
+from accounts.mfa import MFA_REQUIRED_MESSAGE, user_needs_mfa_setup
 from accounts.middleware import session_touch
-from accounts.mfa import user_needs_mfa_setup
 
 
 class SessionTokenAuthentication(XSessionTokenAuthentication):
@@ -19,17 +20,31 @@ class SessionTokenAuthentication(XSessionTokenAuthentication):
             return None
         result = super().authenticate(request)
         if result is None:
-            raise AuthenticationFailed("Session token is invalid or has expired.")
-        user = result[0]
-        session = lookup_session(token)
-        if session is not None:
-            if not session_touch(session, user):
-                session.flush()
-                raise AuthenticationFailed("Session expired after inactivity; log in again.")
+            raise AuthenticationFailed(_("Session token is invalid or has expired."))
+        user, session = result
+        if not session_touch(session, user):
+            session.flush()
+            raise AuthenticationFailed(_("Session expired after inactivity; log in again."))
+        if session.modified:
             session.save()
         if user_needs_mfa_setup(user):
-            raise PermissionDenied("Set up two-factor authentication before using staff functions.")
+            raise PermissionDenied(MFA_REQUIRED_MESSAGE, code="mfa_required")
         return result
 
     def authenticate_header(self, request: Request) -> str:
         return "X-Session-Token"
+
+
+class SessionTokenScheme(OpenApiAuthenticationExtension):
+    """Documents the X-Session-Token header in the OpenAPI schema."""
+
+    target_class = "accounts.authentication.SessionTokenAuthentication"
+    name = "sessionToken"
+
+    def get_security_definition(self, auto_schema):  # type: ignore[no-untyped-def]
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "X-Session-Token",
+            "description": "Session token from allauth's app API: POST /_allauth/app/v1/auth/login",
+        }

@@ -8,10 +8,17 @@ from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 
-from accounts.mfa import user_needs_mfa_setup
+from accounts.mfa import MFA_REQUIRED_MESSAGE, user_needs_mfa_setup
 
 # Paths a staff member without MFA may still reach: to set MFA up, log out, or be probed.
-MFA_SETUP_ALLOWED_PREFIXES = ("/accounts/", "/_allauth/", "/static/", "/healthz", "/readyz", "/i18n/")
+MFA_SETUP_ALLOWED_PREFIXES = (
+    "/accounts/",
+    "/_allauth/",
+    "/static/",
+    "/healthz",
+    "/readyz",
+    "/i18n/",
+)
 # Rewriting the session on every request costs a write; once a minute is precise enough.
 ACTIVITY_WRITE_INTERVAL = 60
 
@@ -58,7 +65,7 @@ class StaffMfaRequiredMiddleware:
             if request.path.startswith("/api/"):
                 return JsonResponse(
                     {
-                        "detail": "Set up two-factor authentication before using staff functions.",
+                        "detail": str(MFA_REQUIRED_MESSAGE),
                         "code": "mfa_required",
                     },
                     status=403,

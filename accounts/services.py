@@ -1,12 +1,183 @@
+"""Writes of accounts: roles and patient profiles (就诊人)."""
+
 from __future__ import annotations
 
-from django.contrib.auth.models import Group
+import datetime as dt
+import logging
+from typing import Any
 
-from accounts.models import User
+from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from accounts.models import PatientProfile, User
 from accounts.roles import Role
+from accounts.rules import max_patient_profiles_per_account
+from accounts.validators import (
+    normalize_resident_id,
+    resident_id_birth_date,
+    resident_id_sex,
+)
+from core.exceptions import Conflict, DomainError, NotFound
+
+logger = logging.getLogger(__name__)
+
+PATIENT_PROFILE_EDITABLE_FIELDS = frozenset(
+    {"relationship", "real_name", "sex", "birth_date", "resident_id_number", "phone", "is_archived"}
+)
 
 
 def user_assign_role(*, user: User, role: Role | str) -> None:
-    group, _ = Group.objects.get_or_create(name=str(role))
+    group, _created = Group.objects.get_or_create(name=str(role))
     user.groups.add(group)
+    # Operators run the platform from the Django admin, which only admits staff accounts.
+    if str(role) == Role.OPERATOR and not user.is_staff:
+        user.is_staff = True
+        user.save(update_fields=["is_staff"])
     user.__dict__.pop("_role_names", None)
+
+
+def _patient_profile_validate(profile: PatientProfile) -> None:
+    """Field rules, then the rules between fields: the ID number carries the birth date and
+    sex, so they must agree with what was typed. Raises ValidationError with field errors."""
+    profile.real_name = (profile.real_name or "").strip()
+    profile.resident_id_number = normalize_resident_id(profile.resident_id_number)
+    errors: dict[str, list[Any]] = {}
+    try:
+        profile.full_clean(exclude=["account"], validate_unique=False, validate_constraints=False)
+    except ValidationError as error:
+        errors.update(error.message_dict)
+    if not errors.get("resident_id_number"):
+        errors.update(_resident_id_mismatches(profile, errors))
+    if errors:
+        raise ValidationError(errors)
+
+
+def _resident_id_mismatches(
+    profile: PatientProfile, errors: dict[str, list[Any]]
+) -> dict[str, list[Any]]:
+    number = profile.resident_id_number
+    mismatches: dict[str, list[Any]] = {}
+    id_birth_date = resident_id_birth_date(number)
+    if (
+        isinstance(profile.birth_date, dt.date)
+        and not errors.get("birth_date")
+        and id_birth_date != profile.birth_date
+    ):
+        mismatches["birth_date"] = [
+            _("The birth date does not match the one in the resident ID number (%(date)s).")
+            % {"date": id_birth_date.isoformat()}
+        ]
+    if profile.sex and not errors.get("sex") and resident_id_sex(number) != profile.sex:
+        mismatches["sex"] = [_("The sex does not match the one in the resident ID number.")]
+    return mismatches
+
+
+def _patient_profile_check_unique(profile: PatientProfile) -> None:
+    """The database constraints, checked first so the person gets a message, not an error."""
+    others = PatientProfile.objects.filter(account_id=profile.account_id).exclude(pk=profile.pk)
+    if (
+        profile.relationship == PatientProfile.Relationship.SELF
+        and others.filter(relationship=PatientProfile.Relationship.SELF).exists()
+    ):
+        raise Conflict(
+            _("This account already has a profile for yourself; choose another relationship."),
+            field="relationship",
+            code="self_profile_exists",
+        )
+    duplicate = others.filter(resident_id_number=profile.resident_id_number).first()
+    if duplicate is not None:
+        where = _(" (archived: restore it instead)") if duplicate.is_archived else ""
+        raise Conflict(
+            _("This person is already one of your patient profiles%(where)s.") % {"where": where},
+            field="resident_id_number",
+            code="duplicate_patient_profile",
+        )
+
+
+def _patient_profile_save(profile: PatientProfile, *, update_fields: list[str] | None) -> None:
+    try:
+        with transaction.atomic():
+            profile.save(update_fields=update_fields)
+    except IntegrityError:
+        # Two requests raced past the checks above; the constraint kept the data right.
+        _patient_profile_check_unique(profile)
+        raise Conflict(
+            _("This patient profile conflicts with another one; reload and try again."),
+            code="patient_profile_conflict",
+        ) from None
+
+
+@transaction.atomic
+def patient_profile_create(
+    *,
+    account: User,
+    relationship: str,
+    real_name: str,
+    sex: str,
+    birth_date: dt.date,
+    resident_id_number: str,
+    phone: str = "",
+) -> PatientProfile:
+    """Adds a person this account acts for (the holder themself or a family member)."""
+    # Locking the account serialises profile creation per account: the limit and the
+    # uniqueness checks below then see every other profile.
+    User.objects.select_for_update().filter(pk=account.pk).first()
+    profile = PatientProfile(
+        account=account,
+        relationship=relationship,
+        real_name=real_name,
+        sex=sex,
+        birth_date=birth_date,
+        resident_id_number=resident_id_number,
+        phone=phone or "",
+    )
+    _patient_profile_validate(profile)
+    limit = max_patient_profiles_per_account()
+    if PatientProfile.objects.filter(account_id=account.pk).count() >= limit:
+        raise DomainError(
+            _("An account can act for at most %(limit)d people.") % {"limit": limit},
+            code="too_many_patient_profiles",
+        )
+    _patient_profile_check_unique(profile)
+    _patient_profile_save(profile, update_fields=None)
+    logger.info(
+        "patient profile created",
+        extra={"patient_profile_id": profile.pk, "account_id": account.pk},
+    )
+    return profile
+
+
+@transaction.atomic
+def patient_profile_update(*, account: User, profile_id: int, **fields: Any) -> PatientProfile:
+    """Changes some of a profile's fields; `is_archived=True` archives it (never deleted),
+    `is_archived=False` restores it. Another account's profile is NotFound."""
+    unknown = set(fields) - PATIENT_PROFILE_EDITABLE_FIELDS
+    if unknown:
+        raise DomainError(
+            _("These fields cannot be changed: %(fields)s.")
+            % {"fields": ", ".join(sorted(unknown))},
+            code="not_editable",
+        )
+    profile = (
+        PatientProfile.objects.select_for_update()
+        .filter(account_id=account.pk, pk=profile_id)
+        .first()
+    )
+    if profile is None:
+        raise NotFound(_("No such patient profile."))
+    changed = [name for name, value in fields.items() if getattr(profile, name) != value]
+    if not changed:
+        return profile
+    for name in changed:
+        value = fields[name]
+        setattr(profile, name, "" if name == "phone" and value is None else value)
+    _patient_profile_validate(profile)
+    _patient_profile_check_unique(profile)
+    _patient_profile_save(profile, update_fields=[*changed, "updated_at"])
+    logger.info(
+        "patient profile updated",
+        extra={"patient_profile_id": profile.pk, "account_id": account.pk, "fields": changed},
+    )
+    return profile

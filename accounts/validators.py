@@ -12,7 +12,9 @@ _CHECK_CHARACTERS = "10X98765432"
 
 
 def resident_id_check_character(first_17_digits: str) -> str:
-    total = sum(int(digit) * weight for digit, weight in zip(first_17_digits, _WEIGHTS, strict=True))
+    total = sum(
+        int(digit) * weight for digit, weight in zip(first_17_digits, _WEIGHTS, strict=True)
+    )
     return _CHECK_CHARACTERS[total % 11]
 
 
@@ -31,7 +33,11 @@ def normalize_resident_id(value: str) -> str:
 
 def validate_resident_id(value: str) -> None:
     number = normalize_resident_id(value)
-    if len(number) != 18 or not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
+    if (
+        len(number) != 18
+        or not number[:17].isdigit()
+        or not (number[17].isdigit() or number[17] == "X")
+    ):
         raise ValidationError(
             _("A resident ID number has 18 characters: 17 digits and a digit or X."),
             code="resident_id_format",
@@ -59,4 +65,6 @@ def mask_resident_id(value: str) -> str:
     """Shown everywhere except to the account that owns it: 1101**********123X."""
     if not value:
         return ""
-    return f"{value[:4]}{'*' * (len(value) - 8)}{value[-4:]}" if len(value) > 8 else "*" * len(value)
+    return (
+        f"{value[:4]}{'*' * (len(value) - 8)}{value[-4:]}" if len(value) > 8 else "*" * len(value)
+    )

@@ -147,7 +147,7 @@ else:
 CELERY_BROKER_DIR = VAR_DIR / "broker"
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {"visibility_timeout": 3600}
 else:
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -352,9 +352,12 @@ LOGGING = {
 }
 
 # --- domain -------------------------------------------------------------------------------
-PAYMENT_HOST = env.str("PAYMENT_HOST", default="127.0.0.1:8000")
-PAYMENT_USES_SSL = env.bool("PAYMENT_USES_SSL", default=not DEBUG)
-PAYMENT_MODEL = "payments.Payment"
-PAYMENT_VARIANTS = {
-    "sandbox": ("payments.dummy.DummyProvider", {}),
+# Payment gateways by name. Each signs its callbacks with its own secret; real Alipay/WeChat Pay
+# adapters are added here next to the sandbox (payments.providers).
+PAYMENT_DEFAULT_PROVIDER = env.str("PAYMENT_DEFAULT_PROVIDER", default="sandbox")
+PAYMENT_PROVIDERS = {
+    "sandbox": {
+        "class": "payments.providers.sandbox.SandboxProvider",
+        "webhook_secret": env.str("PAYMENT_SANDBOX_SECRET", default=f"sandbox:{SECRET_KEY}"),
+    },
 }

@@ -1,4 +1,13 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from accounts.api import views
 
 app_name = "accounts_api"
-urlpatterns: list = []
+urlpatterns = [
+    path("me/patients/", views.PatientProfileListCreateApi.as_view(), name="patient_list"),
+    path(
+        "me/patients/<int:profile_id>/",
+        views.PatientProfileDetailUpdateApi.as_view(),
+        name="patient_detail",
+    ),
+]

@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from accounts.models import PatientProfile, User
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    ordering = ["email"]
+    list_display = ["email", "display_name", "roles", "is_active", "is_staff", "date_joined"]
+    list_filter = ["groups", "is_active", "is_staff", "is_superuser"]
+    search_fields = ["email", "display_name"]
+    readonly_fields = ["last_login", "date_joined"]
+    fieldsets = (
+        (None, {"fields": ("email", "password")}),
+        (_("Personal info"), {"fields": ("display_name", "first_name", "last_name")}),
+        (
+            _("Permissions"),
+            {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
+        ),
+        (_("Important dates"), {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        (None, {"classes": ("wide",), "fields": ("email", "password1", "password2", "groups")}),
+    )
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
+        return super().get_queryset(request).prefetch_related("groups")
+
+    @admin.display(description=_("roles"))
+    def roles(self, user: User) -> str:
+        return ", ".join(sorted(group.name for group in user.groups.all())) or "—"
+
+
+@admin.register(PatientProfile)
+class PatientProfileAdmin(SimpleHistoryAdmin):
+    # The full resident ID number is never shown in lists; only a superuser sees it, in the
+    # change form of one profile.
+    list_display = [
+        "real_name",
+        "relationship",
+        "masked_id",
+        "sex",
+        "birth_date",
+        "phone",
+        "account",
+        "is_archived",
+    ]
+    list_filter = ["relationship", "sex", "is_archived", "created_at"]
+    search_fields = ["real_name", "phone", "account__email"]
+    list_select_related = ["account"]
+    raw_id_fields = ["account"]
+    readonly_fields = ["masked_id", "created_at", "updated_at"]
+    history_list_display = ["real_name", "relationship", "is_archived"]
+
+    @admin.display(description=_("resident ID number"))
+    def masked_id(self, profile: PatientProfile) -> str:
+        return profile.masked_resident_id
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        fields = [
+            "account",
+            "relationship",
+            "real_name",
+            "sex",
+            "birth_date",
+            "resident_id_number" if request.user.is_superuser else "masked_id",  # type: ignore[union-attr]
+            "phone",
+            "is_archived",
+            "created_at",
+            "updated_at",
+        ]
+        return fields
+
+    def get_exclude(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return [] if request.user.is_superuser else ["resident_id_number"]  # type: ignore[union-attr]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Profiles are archived, never deleted: bookings and prescriptions point at them.
+        return False

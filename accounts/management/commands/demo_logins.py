@@ -1,0 +1,33 @@
+"""Prints the demo logins, so whoever starts the demo can sign in at once."""
+
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand
+
+from accounts.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, DEMO_TOTP_SECRET
+
+
+class Command(BaseCommand):
+    help = "Print the demo accounts: email, role, password and how to pass two-factor sign-in."
+
+    def handle(self, *args: object, **options: object) -> None:
+        rows = [("Email", "Role", "Password", "Two-factor")]
+        for demo in DEMO_ACCOUNTS:
+            role = "superuser + operator" if demo.is_superuser else str(demo.role)
+            mfa = f"TOTP secret {DEMO_TOTP_SECRET}" if demo.needs_mfa else "-"
+            rows.append((demo.email, role, DEMO_PASSWORD, mfa))
+        widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+        self.stdout.write(self.style.MIGRATE_HEADING("Demo logins (demo data only):"))
+        for index, row in enumerate(rows):
+            self.stdout.write(
+                "  "
+                + "  ".join(
+                    cell.ljust(width) for cell, width in zip(row, widths, strict=True)
+                ).rstrip()
+            )
+            if index == 0:
+                self.stdout.write("  " + "  ".join("-" * width for width in widths))
+        self.stdout.write(
+            "Staff accounts ask for a TOTP code: add the secret to an authenticator app "
+            "(e.g. `oathtool --totp -b " + DEMO_TOTP_SECRET + "`)."
+        )
