@@ -1,4 +1,13 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from payments.api import views
 
 app_name = "payments_api"
-urlpatterns: list = []
+urlpatterns = [
+    path(
+        "payments/webhooks/<slug:provider>/",
+        views.PaymentWebhookApi.as_view(),
+        name="webhook",
+    ),
+    path("payments/<uuid:token>/", views.PaymentDetailApi.as_view(), name="detail"),
+]

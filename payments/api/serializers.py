@@ -1,0 +1,42 @@
+from rest_framework import serializers
+
+from payments.models import Payment, Refund
+
+
+class RefundOutput(serializers.ModelSerializer):
+    class Meta:
+        model = Refund
+        fields = ["id", "amount", "status", "reason", "created_at", "completed_at"]
+
+
+class PaymentOutput(serializers.ModelSerializer):
+    refunds = RefundOutput(many=True, read_only=True)
+
+    class Meta:
+        model = Payment
+        fields = [
+            "token",
+            "purpose",
+            "reference",
+            "description",
+            "currency",
+            "gross_amount",
+            "covered_amount",
+            "amount",
+            "status",
+            "provider",
+            "paid_at",
+            "refunded_amount",
+            "refunds",
+            "created_at",
+        ]
+
+
+class PaymentStartOutput(serializers.Serializer):
+    payment = PaymentOutput()
+    redirect_url = serializers.CharField(help_text="Send the payer here to pay.")
+
+
+class WebhookOutput(serializers.Serializer):
+    event_id = serializers.CharField()
+    outcome = serializers.CharField()

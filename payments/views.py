@@ -1,0 +1,26 @@
+"""The sandbox gateway's page: the payer confirms or declines a test payment."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from payments.models import Payment
+from payments.selectors import payment_get_for_payer
+from payments.services import payment_sandbox_complete
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def sandbox(request: HttpRequest, token: str) -> HttpResponse:
+    payment = payment_get_for_payer(payer=request.user, token=token)
+    if payment.provider != "sandbox":
+        return HttpResponse(status=404)
+    if request.method == "POST" and payment.status == Payment.Status.WAITING:
+        payment_sandbox_complete(payment=payment, succeed=request.POST.get("choice") == "pay")
+        payment.refresh_from_db()
+        if payment.return_path:
+            return redirect(payment.return_path)
+    return render(request, "payments/sandbox.html", {"payment": payment})
