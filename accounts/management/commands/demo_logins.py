@@ -28,6 +28,6 @@ class Command(BaseCommand):
             if index == 0:
                 self.stdout.write("  " + "  ".join("-" * width for width in widths))
         self.stdout.write(
-            "Staff accounts ask for a TOTP code: add the secret to an authenticator app "
-            "(e.g. `oathtool --totp -b " + DEMO_TOTP_SECRET + "`)."
+            "Staff accounts ask for a TOTP code: add the secret to an authenticator app, or print "
+            "the current code with `manage.py demo_totp`."
         )

@@ -1,0 +1,66 @@
+import io
+
+import pytest
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from django.core.management import call_command
+
+from accounts.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, seed_demo_data
+from accounts.models import PatientProfile, User
+from accounts.roles import Role
+from accounts.validators import validate_resident_id
+
+pytestmark = pytest.mark.django_db
+
+
+def test_seeding_twice_creates_everything_once():
+    seed_demo_data(stdout=io.StringIO())
+    counts = (
+        User.objects.count(),
+        PatientProfile.objects.count(),
+        Authenticator.objects.count(),
+        EmailAddress.objects.count(),
+    )
+    seed_demo_data(stdout=io.StringIO())
+    assert counts == (
+        User.objects.count(),
+        PatientProfile.objects.count(),
+        Authenticator.objects.count(),
+        EmailAddress.objects.count(),
+    )
+    assert counts[0] == len(DEMO_ACCOUNTS)
+
+
+def test_demo_accounts_can_log_in_and_staff_have_totp():
+    seed_demo_data(stdout=io.StringIO())
+    for demo in DEMO_ACCOUNTS:
+        user = User.objects.get(email=demo.email)
+        assert user.check_password(DEMO_PASSWORD)
+        assert user.has_role(demo.role)
+        assert EmailAddress.objects.get(user=user).verified
+        has_totp = Authenticator.objects.filter(user=user, type="totp").exists()
+        assert has_totp is demo.needs_mfa
+        if demo.needs_mfa:
+            assert Authenticator.objects.filter(user=user, type="recovery_codes").exists()
+    admin = User.objects.get(email="admin@xinglin.test")
+    assert admin.is_superuser
+    assert admin.has_role(Role.OPERATOR)
+
+
+def test_demo_patients_have_valid_self_profiles_and_the_first_a_child():
+    seed_demo_data(stdout=io.StringIO())
+    first = User.objects.get(email="patient@xinglin.test")
+    second = User.objects.get(email="patient2@xinglin.test")
+    assert set(first.patient_profiles.values_list("relationship", flat=True)) == {"self", "child"}
+    assert list(second.patient_profiles.values_list("relationship", flat=True)) == ["self"]
+    for profile in PatientProfile.objects.all():
+        validate_resident_id(profile.resident_id_number)
+
+
+def test_demo_logins_prints_every_account():
+    out = io.StringIO()
+    call_command("demo_logins", stdout=out)
+    printed = out.getvalue()
+    for demo in DEMO_ACCOUNTS:
+        assert demo.email in printed
+    assert DEMO_PASSWORD in printed
