@@ -14,6 +14,9 @@ api_v1 = [
     path("", include("pharmacy.api.urls")),
 ]
 
+handler404 = "core.views.not_found"
+handler500 = "core.views.server_error"
+
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("readyz", core_views.readyz, name="readyz"),

@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class CoreConfig(AppConfig):
     name = "core"
     verbose_name = "Platform"
+
+    def ready(self) -> None:
+        from django.core.signals import request_finished
+
+        from core.middleware import clear_request_context
+
+        request_finished.connect(clear_request_context, dispatch_uid="core.clear_request_context")

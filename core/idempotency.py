@@ -29,11 +29,12 @@ MAX_KEY_LENGTH = 255
 
 
 def _fingerprint(request: Request) -> str:
-    try:
-        body: Any = request.data
-        canonical = json.dumps(body, sort_keys=True, default=str, ensure_ascii=False)
-    except Exception:  # an unparsable body still gets a stable fingerprint
-        canonical = request.body.decode("utf-8", "replace") if hasattr(request, "body") else ""
+    # Parsing here raises ParseError for a malformed body, which the view answers with 400
+    # before a key is spent on it.
+    body: Any = request.data
+    if hasattr(body, "lists"):  # a form or multipart QueryDict: keep every value of a key
+        body = dict(body.lists())
+    canonical = json.dumps(body, sort_keys=True, default=str, ensure_ascii=False)
     material = f"{request.method}\n{request.path}\n{canonical}"
     return hashlib.sha256(material.encode()).hexdigest()
 

@@ -17,15 +17,19 @@ class RequestContextMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request_id = new_request_id(request.headers.get("X-Request-ID"))
         request.request_id = request_id  # type: ignore[attr-defined]
-        id_token = request_id_var.set(request_id)
-        ip_token = client_ip_var.set(client_ip(request))
-        try:
-            response = self.get_response(request)
-        finally:
-            request_id_var.reset(id_token)
-            client_ip_var.reset(ip_token)
+        # Left set until the response is finished (see core.apps), so that the lines Django
+        # logs after the middleware returns (4xx warnings) still carry the request id.
+        request_id_var.set(request_id)
+        client_ip_var.set(client_ip(request))
+        response = self.get_response(request)
         response["X-Request-ID"] = request_id
         return response
+
+
+def clear_request_context(**kwargs: object) -> None:
+    """Connected to request_finished: nothing logged after a request may carry its id."""
+    request_id_var.set("")
+    client_ip_var.set("")
 
 
 class RequestBodyLimitMiddleware:

@@ -2,15 +2,38 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 
 from django.core.cache import cache
 from django.db import connection
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 
 from config.celery import app as celery_app
+from config.celery import ensure_broker_folders
+
+
+def _is_api(request: HttpRequest) -> bool:
+    return request.path.startswith(("/api/", "/_allauth/"))
+
+
+def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """An unknown path under the API answers in JSON like every other API error."""
+    if _is_api(request):
+        return JsonResponse({"detail": _("Not found."), "code": "not_found"}, status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    if _is_api(request):
+        return JsonResponse(
+            {"detail": _("Internal server error."), "code": "server_error"}, status=500
+        )
+    return defaults.server_error(request)
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -30,6 +53,14 @@ def _check_cache() -> None:
 
 
 def _check_broker() -> None:
+    if str(celery_app.conf.broker_url).startswith("filesystem://"):
+        # Connecting to the filesystem transport always succeeds; its folder is what can fail.
+        # Publishing creates a missing folder, so here too.
+        ensure_broker_folders()
+        folder = (celery_app.conf.broker_transport_options or {}).get("data_folder_out", "")
+        if not folder or not os.access(folder, os.W_OK):
+            raise RuntimeError(f"broker folder {folder!r} is not writable")
+        return
     with celery_app.connection_for_write() as broker:
         broker.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=2)
 
