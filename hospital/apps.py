@@ -5,3 +5,14 @@ from django.utils.translation import gettext_lazy as _
 class HospitalConfig(AppConfig):
     name = "hospital"
     verbose_name = _("Hospital")
+
+    def ready(self) -> None:
+        from payments.signals import payment_succeeded
+
+        payment_succeeded.connect(_on_payment_succeeded, dispatch_uid="hospital.payment_succeeded")
+
+
+def _on_payment_succeeded(sender: object, payment: object, **kwargs: object) -> None:
+    from hospital.services import appointment_payment_succeeded
+
+    appointment_payment_succeeded(payment=payment)  # type: ignore[arg-type]

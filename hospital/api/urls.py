@@ -1,4 +1,25 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from hospital.api import views
 
 app_name = "hospital_api"
-urlpatterns: list = []
+urlpatterns = [
+    path("departments/", views.DepartmentListApi.as_view(), name="department-list"),
+    path("departments/suggest/", views.SymptomCheckApi.as_view(), name="symptom-check"),
+    path("doctors/", views.DoctorListApi.as_view(), name="doctor-list"),
+    path("doctors/<int:pk>/", views.DoctorDetailApi.as_view(), name="doctor-detail"),
+    path("doctors/<int:pk>/slots/", views.DoctorSlotListApi.as_view(), name="doctor-slots"),
+    path("appointments/", views.AppointmentListCreateApi.as_view(), name="appointment-list"),
+    path("appointments/<int:pk>/", views.AppointmentDetailApi.as_view(), name="appointment-detail"),
+    path(
+        "appointments/<int:pk>/cancel/",
+        views.AppointmentCancelApi.as_view(),
+        name="appointment-cancel",
+    ),
+    path(
+        "appointments/<int:pk>/reschedule/",
+        views.AppointmentRescheduleApi.as_view(),
+        name="appointment-reschedule",
+    ),
+    path("appointments/<int:pk>/pay/", views.AppointmentPayApi.as_view(), name="appointment-pay"),
+]

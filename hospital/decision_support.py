@@ -1,0 +1,1047 @@
+"""Prescription decision support: what a prescriber and the reviewing pharmacist must see.
+
+`check_prescription` takes the patient's facts, the proposed items and the medicines the patient
+already takes, and returns findings (interactions, allergies, duplicate therapy, dose over the
+maximum, pregnancy/lactation, age, forbidden control class, unknown drug), worst first. It is
+pure: no database, no side effects; the knowledge comes from `hospital.knowledge` (the CSV files)
+unless the caller passes its own `Knowledge`.
+
+It errs towards telling: whatever it cannot check (an unknown drug, a unit it cannot convert,
+an unknown frequency, a child's dose without a weight) is itself a finding, never a silent pass.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+
+from hospital.knowledge import (
+    AllergyRule,
+    Caution,
+    ControlClass,
+    Drug,
+    InteractionRule,
+    Knowledge,
+    Severity,
+    get_knowledge,
+    normalize_term,
+)
+
+__all__ = [
+    "ActiveMedication",
+    "Finding",
+    "FindingKind",
+    "PatientFacts",
+    "ProposedItem",
+    "RecordedAllergy",
+    "Severity",
+    "check_prescription",
+    "frequency_per_day",
+    "highest_severity",
+]
+
+ADULT_AGE_YEARS = 18
+ELDERLY_AGE_YEARS = 65
+# Women in this age range with no recorded pregnancy status get a reminder for drugs that
+# must be avoided in pregnancy.
+CHILDBEARING_AGE_YEARS = (12, 55)
+# PRN ("as needed") has no fixed frequency; the dose check assumes the usual label ceiling of
+# four doses a day, so a PRN dose that would exceed the maximum at 4×/day is flagged.
+PRN_ASSUMED_DOSES_PER_DAY = Decimal(4)
+
+
+class FindingKind(StrEnum):
+    INTERACTION = "interaction"
+    ALLERGY = "allergy"
+    DUPLICATE_THERAPY = "duplicate_therapy"
+    DOSE_OVER_MAXIMUM = "dose_over_maximum"
+    PREGNANCY = "pregnancy"
+    LACTATION = "lactation"
+    PAEDIATRIC_AGE = "paediatric_age"
+    ELDERLY = "elderly"
+    FORBIDDEN_CONTROL_CLASS = "forbidden_control_class"
+    UNKNOWN_DRUG = "unknown_drug"
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedAllergy:
+    substance: str  # as recorded, zh or en: "青霉素", "Penicillin", "sulfa"
+    severity: str = ""  # as recorded (mild, severe, anaphylaxis …); shown, not interpreted
+
+
+@dataclass(frozen=True, slots=True)
+class PatientFacts:
+    age_years: float
+    weight_kg: Decimal | None
+    sex: str  # "female"/"male" (also F/M, 女/男)
+    pregnant: bool | None  # None: not recorded
+    lactating: bool | None
+    allergies: Sequence[RecordedAllergy] = ()
+    conditions: Sequence[str] = ()  # ICD-10 codes
+
+
+@dataclass(frozen=True, slots=True)
+class ProposedItem:
+    drug_code: str
+    dose: Decimal  # per administration, in dose_unit
+    dose_unit: str
+    frequency: str  # QD, BID, TID, QID, Q4H … Q12H, QN, QOD, QW, PRN, STAT
+    duration_days: int
+    quantity_packs: int
+    route: str
+
+
+@dataclass(frozen=True, slots=True)
+class ActiveMedication:
+    """A medicine the patient already takes: another active prescription or self-reported.
+
+    A formulary `drug_code` is enough (ingredients and ATC code are filled in from it); a
+    self-reported medicine outside the formulary is matched by its ingredients and ATC code.
+    """
+
+    drug_code: str | None
+    ingredients: tuple[str, ...]
+    atc_code: str
+    source: str  # e.g. "prescription", "self_reported"
+    name: str = ""  # how the patient or record calls it, for the message
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    kind: FindingKind
+    severity: Severity
+    drug_codes: tuple[str, ...]  # the proposed drugs concerned, then an active one's code
+    message: str
+    message_zh: str
+    management: str
+    source: str
+    rule_id: str
+
+
+def highest_severity(findings: Iterable[Finding]) -> Severity | None:
+    """The worst severity among `findings`, None when there are none."""
+    return max((f.severity for f in findings), key=lambda s: s.rank, default=None)
+
+
+# --- frequency -------------------------------------------------------------------------------
+
+FREQUENCY_PER_DAY: dict[str, Decimal] = {
+    "QD": Decimal(1),
+    "BID": Decimal(2),
+    "TID": Decimal(3),
+    "QID": Decimal(4),
+    "QN": Decimal(1),
+    "QHS": Decimal(1),
+    "QAM": Decimal(1),
+    "QPM": Decimal(1),
+    "QOD": Decimal("0.5"),
+    "QW": Decimal(1) / Decimal(7),
+    "BIW": Decimal(2) / Decimal(7),
+    "TIW": Decimal(3) / Decimal(7),
+    "PRN": PRN_ASSUMED_DOSES_PER_DAY,
+    "STAT": Decimal(1),
+    "ONCE": Decimal(1),
+}
+_EVERY_N_HOURS = re.compile(r"Q(\d{1,2})H")
+
+
+def _frequency_code(frequency: str) -> str:
+    return re.sub(r"[\s.]", "", frequency).upper()
+
+
+def frequency_per_day(frequency: str) -> Decimal:
+    """Administrations per day for a frequency code (case and dots ignored: "b.i.d." = BID).
+
+    Q<n>H is 24/n (Q4H 6, Q6H 4, Q8H 3, Q12H 2). PRN counts as PRN_ASSUMED_DOSES_PER_DAY.
+    Raises ValueError for a code it does not know.
+    """
+    code = _frequency_code(frequency)
+    if code in FREQUENCY_PER_DAY:
+        return FREQUENCY_PER_DAY[code]
+    every = _EVERY_N_HOURS.fullmatch(code)
+    if every and 1 <= int(every.group(1)) <= 24 and 24 % int(every.group(1)) == 0:
+        return Decimal(24 // int(every.group(1)))
+    if every and int(every.group(1)) in (36, 48, 72):
+        return Decimal(24) / Decimal(int(every.group(1)))
+    raise ValueError(f"unknown frequency {frequency!r}")
+
+
+# --- units -----------------------------------------------------------------------------------
+
+# unit → (dimension, factor to the dimension's base unit)
+_UNITS: dict[str, tuple[str, Decimal]] = {
+    "kg": ("mass", Decimal(1000000)),
+    "g": ("mass", Decimal(1000)),
+    "克": ("mass", Decimal(1000)),
+    "mg": ("mass", Decimal(1)),
+    "毫克": ("mass", Decimal(1)),
+    "µg": ("mass", Decimal("0.001")),
+    "μg": ("mass", Decimal("0.001")),
+    "ug": ("mass", Decimal("0.001")),
+    "mcg": ("mass", Decimal("0.001")),
+    "微克": ("mass", Decimal("0.001")),
+    "ng": ("mass", Decimal("0.000001")),
+    "l": ("volume", Decimal(1000)),
+    "ml": ("volume", Decimal(1)),
+    "毫升": ("volume", Decimal(1)),
+    "µl": ("volume", Decimal("0.001")),
+    "μl": ("volume", Decimal("0.001")),
+    "iu": ("unit", Decimal(1)),
+    "u": ("unit", Decimal(1)),
+    "unit": ("unit", Decimal(1)),
+    "units": ("unit", Decimal(1)),
+    "单位": ("unit", Decimal(1)),
+    "万单位": ("unit", Decimal(10000)),
+    "万iu": ("unit", Decimal(10000)),
+    "mmol": ("amount", Decimal(1)),
+}
+# A "dose form unit" (one tablet, one capsule, one puff): converted through the drug's strength.
+_COUNT_UNIT_NAMES = """
+    tablet tablets tab tabs 片 capsule capsules cap caps 粒 pill pills 丸 sachet sachets 袋 包
+    piece pieces 支 枚 suppository patch 贴 puff puffs 揿 喷 drop drops 滴 ampoule vial dose
+    doses spray sprays
+"""
+_COUNT_UNITS = frozenset(_COUNT_UNIT_NAMES.split())
+
+
+def _unit_key(unit: str) -> str:
+    return unit.strip().replace(" ", "").lower()
+
+
+def _dimension(unit: str) -> tuple[str, Decimal] | None:
+    key = _unit_key(unit)
+    if key in _COUNT_UNITS:
+        return ("count", Decimal(1))
+    return _UNITS.get(key)
+
+
+def _parse_strength_unit(unit: str) -> tuple[str, Decimal, str]:
+    """ "mg" → (mg, 1, count); "mg/5ml" → (mg, 5, ml); "mg/ml" → (mg, 1, ml)."""
+    numerator, _, denominator = unit.partition("/")
+    if not denominator:
+        return numerator, Decimal(1), "tablet"
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)?\s*(.+?)\s*", denominator)
+    if not match:
+        return numerator, Decimal(1), denominator
+    return numerator, Decimal(match.group(1) or 1), match.group(2)
+
+
+def _in_unit(amount: Decimal, unit: str, target: str) -> Decimal | None:
+    source_dim, target_dim = _dimension(unit), _dimension(target)
+    if source_dim is None or target_dim is None or source_dim[0] != target_dim[0]:
+        return None
+    return amount * source_dim[1] / target_dim[1]
+
+
+def convert_dose(amount: Decimal, unit: str, drug: Drug) -> Decimal | None:
+    """`amount` of `unit` expressed in the drug's dose unit, None if they cannot be related.
+
+    Mass, volume and unit quantities convert within their kind (g ↔ mg ↔ µg); a dose-form
+    count (tablets, puffs) or a liquid volume converts through the drug's strength
+    (strength_value per strength_unit, e.g. 500 mg per tablet or 100 mg/5ml).
+    """
+    direct = _in_unit(amount, unit, drug.dose_unit)
+    if direct is not None:
+        return direct
+    if drug.strength_value is None or not drug.strength_unit:
+        return None
+    per_unit, per_amount, per = _parse_strength_unit(drug.strength_unit)
+    # The strength says: strength_value `per_unit` in every `per_amount` `per`.
+    in_per = _in_unit(amount, unit, per)
+    if in_per is not None:
+        active = in_per / per_amount * drug.strength_value
+        return _in_unit(active, per_unit, drug.dose_unit)
+    in_active = _in_unit(amount, unit, per_unit)
+    if in_active is not None:
+        forms = in_active / drug.strength_value * per_amount
+        return _in_unit(forms, per, drug.dose_unit)
+    return None
+
+
+def _fmt(number: Decimal) -> str:
+    rounded = number.quantize(Decimal("0.01")) if number != number.to_integral_value() else number
+    text = f"{rounded.normalize():f}"
+    return text
+
+
+# --- the engine ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Medicine:
+    """One side of a pairwise check: a proposed drug or something the patient already takes."""
+
+    identity: str  # equal identities are the same medicine
+    drug_code: str | None
+    name_en: str
+    name_zh: str
+    ingredients: frozenset[str]
+    atc_code: str
+    proposed: bool
+    source: str = ""
+
+    @property
+    def atc_level4(self) -> str:
+        return self.atc_code[:5].upper() if len(self.atc_code) >= 5 else ""
+
+
+def _proposed_medicine(drug: Drug) -> _Medicine:
+    return _Medicine(
+        identity=f"drug:{drug.code}",
+        drug_code=drug.code,
+        name_en=drug.generic_name_en,
+        name_zh=drug.generic_name_zh,
+        ingredients=frozenset(drug.ingredients),
+        atc_code=drug.atc_code,
+        proposed=True,
+    )
+
+
+def _active_medicine(medication: ActiveMedication, knowledge: Knowledge) -> _Medicine | None:
+    drug = knowledge.drug(medication.drug_code) if medication.drug_code else None
+    ingredients = frozenset(normalize_term(i) for i in medication.ingredients if i.strip())
+    if drug is not None and not ingredients:
+        ingredients = frozenset(drug.ingredients)
+    atc_code = medication.atc_code.strip().upper() or (drug.atc_code if drug else "")
+    if not ingredients and not atc_code:
+        return None  # nothing to match on
+    name = medication.name.strip() or (
+        drug.generic_name_en if drug else " + ".join(sorted(ingredients)) or atc_code
+    )
+    if drug is not None and ingredients == frozenset(drug.ingredients):
+        identity = f"drug:{drug.code}"
+    else:
+        identity = "ingredients:" + ";".join(sorted(ingredients)) + "|" + atc_code
+    return _Medicine(
+        identity=identity,
+        drug_code=drug.code if drug else (medication.drug_code or None),
+        name_en=name,
+        name_zh=medication.name.strip() or (drug.generic_name_zh if drug else name),
+        ingredients=ingredients,
+        atc_code=atc_code,
+        proposed=False,
+        source=medication.source,
+    )
+
+
+def _codes(*medicines: _Medicine) -> tuple[str, ...]:
+    proposed = sorted(m.drug_code for m in medicines if m.proposed and m.drug_code)
+    others = [m.drug_code for m in medicines if not m.proposed and m.drug_code]
+    return tuple(proposed + others)
+
+
+def _describe(medicine: _Medicine) -> tuple[str, str]:
+    if medicine.proposed:
+        return medicine.name_en, medicine.name_zh
+    origin = f" ({medicine.source})" if medicine.source else ""
+    return (
+        f"{medicine.name_en} (already taken{origin})",
+        f"{medicine.name_zh}（正在使用{origin.replace(' (', '：').replace(')', '')}）",
+    )
+
+
+def check_prescription(
+    *,
+    patient: PatientFacts,
+    items: Sequence[ProposedItem],
+    active_medications: Sequence[ActiveMedication],
+    knowledge: Knowledge | None = None,
+) -> list[Finding]:
+    """Every finding for this prescription, worst first.
+
+    Raises `hospital.knowledge.KnowledgeUnavailable` when no `knowledge` is passed and the
+    knowledge files cannot be loaded: a prescription must not be signed unchecked.
+    """
+    kb = knowledge if knowledge is not None else get_knowledge()
+    findings: list[Finding] = []
+    known: list[tuple[ProposedItem, Drug]] = []
+    for item in items:
+        drug = kb.drug(item.drug_code)
+        if drug is None:
+            findings.append(_unknown_drug(item.drug_code))
+        else:
+            known.append((item, drug))
+
+    drugs = list({drug.code: drug for _, drug in known}.values())
+    proposed = [_proposed_medicine(d) for d in drugs]
+    active = [m for m in (_active_medicine(a, kb) for a in active_medications) if m is not None]
+    pregnant, lactating = _pregnancy_status(patient)
+
+    for drug in drugs:
+        findings.extend(_control_class(drug))
+        findings.extend(_pregnancy_and_lactation(drug, patient, pregnant, lactating))
+        findings.extend(_age(drug, patient))
+    findings.extend(_doses(known, patient))
+    findings.extend(_allergies(patient.allergies, drugs, kb))
+    findings.extend(_interactions(proposed, active, kb.interactions))
+    findings.extend(_duplicates(known, active, kb))
+    return _sorted_unique(findings)
+
+
+def _sorted_unique(findings: Iterable[Finding]) -> list[Finding]:
+    unique: dict[tuple[str, str, tuple[str, ...]], Finding] = {}
+    for finding in findings:
+        unique.setdefault((finding.kind, finding.rule_id, finding.drug_codes), finding)
+    kind_order = {kind: index for index, kind in enumerate(FindingKind)}
+    return sorted(
+        unique.values(),
+        key=lambda f: (-f.severity.rank, kind_order[f.kind], f.drug_codes, f.rule_id),
+    )
+
+
+def _unknown_drug(code: str) -> Finding:
+    return Finding(
+        kind=FindingKind.UNKNOWN_DRUG,
+        severity=Severity.CONTRAINDICATED,
+        drug_codes=(code,),
+        message=f"Drug code {code!r} is not in the formulary; it cannot be checked or prescribed.",
+        message_zh=f"药品编码“{code}”不在处方集中，无法审核，不能开具。",
+        management="Choose the drug from the formulary.",
+        source="formulary",
+        rule_id="formulary.unknown_drug",
+    )
+
+
+_CONTROL_CLASS_NAMES: dict[ControlClass, tuple[str, str]] = {
+    ControlClass.NARCOTIC: ("a narcotic drug", "麻醉药品"),
+    ControlClass.PSYCHOTROPIC_1: ("a class I psychotropic drug", "第一类精神药品"),
+    ControlClass.PSYCHOTROPIC_2: ("a class II psychotropic drug", "第二类精神药品"),
+    ControlClass.MEDICAL_TOXIC: ("a medical toxic drug", "医疗用毒性药品"),
+    ControlClass.RADIOACTIVE: ("a radioactive drug", "放射性药品"),
+    ControlClass.PRECURSOR: ("a precursor chemical drug", "药品类易制毒化学品"),
+    ControlClass.VACCINE: ("a vaccine", "疫苗"),
+    ControlClass.BLOOD_PRODUCT: ("a blood product", "血液制品"),
+}
+
+
+def _control_class(drug: Drug) -> list[Finding]:
+    if drug.control_class is ControlClass.NORMAL:
+        return []
+    name_en, name_zh = _CONTROL_CLASS_NAMES[drug.control_class]
+    return [
+        Finding(
+            kind=FindingKind.FORBIDDEN_CONTROL_CLASS,
+            severity=Severity.CONTRAINDICATED,
+            drug_codes=(drug.code,),
+            message=f"{drug.generic_name_en} is {name_en}: it is never prescribed online.",
+            message_zh=f"{drug.generic_name_zh}属于{name_zh}，不得在互联网医院开具。",
+            management="Refer the patient to an in-person visit.",
+            source=drug.source or "formulary",
+            rule_id=f"control_class.{drug.control_class.value}",
+        )
+    ]
+
+
+_PREGNANCY_CODES = re.compile(r"^(O\d|Z3[34]|Z3A)")
+_LACTATION_CODES = re.compile(r"^(Z39\.?1|O9[12])")
+
+
+def _pregnancy_status(patient: PatientFacts) -> tuple[bool | None, bool | None]:
+    """Recorded status; when not recorded, a pregnancy/lactation diagnosis on record decides."""
+    conditions = [c.strip().upper() for c in patient.conditions]
+    pregnant = patient.pregnant
+    if pregnant is None and any(_PREGNANCY_CODES.match(c) for c in conditions):
+        pregnant = True
+    lactating = patient.lactating
+    if lactating is None and any(_LACTATION_CODES.match(c) for c in conditions):
+        lactating = True
+    return pregnant, lactating
+
+
+def _is_female(sex: str) -> bool:
+    return sex.strip().lower() in {"f", "female", "woman", "女", "w"}
+
+
+_CAUTION_SEVERITY = {
+    Caution.CONTRAINDICATED: Severity.CONTRAINDICATED,
+    Caution.AVOID: Severity.MAJOR,
+    Caution.CAUTION: Severity.MODERATE,
+}
+_CAUTION_WORDS = {
+    Caution.CONTRAINDICATED: ("is contraindicated", "禁用"),
+    Caution.AVOID: ("should be avoided", "应避免使用"),
+    Caution.CAUTION: ("needs caution", "慎用"),
+}
+
+
+def _pregnancy_and_lactation(
+    drug: Drug, patient: PatientFacts, pregnant: bool | None, lactating: bool | None
+) -> list[Finding]:
+    findings = []
+    if pregnant and drug.pregnancy_caution is not Caution.NONE:
+        words_en, words_zh = _CAUTION_WORDS[drug.pregnancy_caution]
+        findings.append(
+            Finding(
+                kind=FindingKind.PREGNANCY,
+                severity=_CAUTION_SEVERITY[drug.pregnancy_caution],
+                drug_codes=(drug.code,),
+                message=f"{drug.generic_name_en} {words_en} in pregnancy.",
+                message_zh=f"{drug.generic_name_zh}孕妇{words_zh}。",
+                management="Choose an alternative safe in pregnancy, or document the reason.",
+                source=drug.source or "formulary",
+                rule_id=f"pregnancy.{drug.pregnancy_caution.value}",
+            )
+        )
+    low, high = CHILDBEARING_AGE_YEARS
+    if (
+        pregnant is None
+        and _is_female(patient.sex)
+        and low <= patient.age_years <= high
+        and drug.pregnancy_caution in (Caution.CONTRAINDICATED, Caution.AVOID)
+    ):
+        findings.append(
+            Finding(
+                kind=FindingKind.PREGNANCY,
+                severity=Severity.INFO,
+                drug_codes=(drug.code,),
+                message=(
+                    f"{drug.generic_name_en} must not be used in pregnancy and this patient's "
+                    "pregnancy status is not recorded: ask before prescribing."
+                ),
+                message_zh=(
+                    f"{drug.generic_name_zh}妊娠期禁用或应避免，患者未记录妊娠状态，开具前请确认。"
+                ),
+                management="Confirm the patient is not pregnant and record it.",
+                source=drug.source or "formulary",
+                rule_id="pregnancy.status_unknown",
+            )
+        )
+    if lactating and drug.lactation_caution is not Caution.NONE:
+        words_en, words_zh = _CAUTION_WORDS[drug.lactation_caution]
+        findings.append(
+            Finding(
+                kind=FindingKind.LACTATION,
+                severity=_CAUTION_SEVERITY[drug.lactation_caution],
+                drug_codes=(drug.code,),
+                message=f"{drug.generic_name_en} {words_en} while breastfeeding.",
+                message_zh=f"{drug.generic_name_zh}哺乳期{words_zh}。",
+                management="Choose an alternative compatible with breastfeeding, or pause it.",
+                source=drug.source or "formulary",
+                rule_id=f"lactation.{drug.lactation_caution.value}",
+            )
+        )
+    return findings
+
+
+def _age(drug: Drug, patient: PatientFacts) -> list[Finding]:
+    findings = []
+    age = patient.age_years
+    minimum = drug.paediatric_min_age_years
+    if minimum is not None and age < float(minimum):
+        findings.append(
+            Finding(
+                kind=FindingKind.PAEDIATRIC_AGE,
+                severity=Severity.MAJOR,
+                drug_codes=(drug.code,),
+                message=(
+                    f"{drug.generic_name_en} is not for patients under {_fmt(minimum)} years "
+                    f"(patient is {age:g})."
+                    + (f" {drug.paediatric_caution}" if drug.paediatric_caution else "")
+                ),
+                message_zh=f"{drug.generic_name_zh}不适用于{_fmt(minimum)}岁以下患者（患者{age:g}岁）。",
+                management="Choose an alternative licensed for this age.",
+                source=drug.source or "formulary",
+                rule_id="age.paediatric_minimum",
+            )
+        )
+    elif age < ADULT_AGE_YEARS and drug.paediatric_caution:
+        findings.append(
+            Finding(
+                kind=FindingKind.PAEDIATRIC_AGE,
+                severity=Severity.INFO,
+                drug_codes=(drug.code,),
+                message=f"{drug.generic_name_en} in children: {drug.paediatric_caution}",
+                message_zh=f"{drug.generic_name_zh}儿童用药注意：{drug.paediatric_caution}",
+                management="Check the paediatric dosing and cautions.",
+                source=drug.source or "formulary",
+                rule_id="age.paediatric_caution",
+            )
+        )
+    if age >= ELDERLY_AGE_YEARS and drug.elderly_caution:
+        findings.append(
+            Finding(
+                kind=FindingKind.ELDERLY,
+                severity=Severity.MODERATE,
+                drug_codes=(drug.code,),
+                message=f"{drug.generic_name_en} in older adults: {drug.elderly_caution}",
+                message_zh=f"{drug.generic_name_zh}老年人慎用：{drug.elderly_caution}",
+                management="Consider a safer alternative or a lower dose, and monitor.",
+                source=drug.source or "formulary",
+                rule_id="age.elderly",
+            )
+        )
+    return findings
+
+
+def _dose_finding(
+    drug: Drug, rule_id: str, message: str, message_zh: str, management: str
+) -> Finding:
+    return Finding(
+        kind=FindingKind.DOSE_OVER_MAXIMUM,
+        severity=Severity.MAJOR,
+        drug_codes=(drug.code,),
+        message=message,
+        message_zh=message_zh,
+        management=management,
+        source=drug.source or "formulary",
+        rule_id=rule_id,
+    )
+
+
+def _doses(known: Sequence[tuple[ProposedItem, Drug]], patient: PatientFacts) -> list[Finding]:
+    """Daily dose per drug; two lines of the same drug count together."""
+    by_code: dict[str, list[ProposedItem]] = {}
+    drugs: dict[str, Drug] = {}
+    for item, drug in known:
+        by_code.setdefault(drug.code, []).append(item)
+        drugs[drug.code] = drug
+    findings = []
+    for code, drug_items in by_code.items():
+        drug = drugs[code]
+        daily, problem = _daily_dose(drug, drug_items)
+        if problem is not None:
+            findings.append(problem)
+            continue
+        assert daily is not None
+        findings.extend(_dose_against_limit(drug, daily, drug_items, patient))
+    return findings
+
+
+def _daily_dose(
+    drug: Drug, drug_items: Sequence[ProposedItem]
+) -> tuple[Decimal | None, Finding | None]:
+    total = Decimal(0)
+    for item in drug_items:
+        try:
+            dose = Decimal(item.dose)
+        except (ArithmeticError, TypeError, ValueError):
+            dose = Decimal(-1)
+        if not dose.is_finite() or dose <= 0:
+            return None, _dose_finding(
+                drug,
+                "dose.invalid",
+                f"{drug.generic_name_en}: dose {item.dose!r} is not a positive amount.",
+                f"{drug.generic_name_zh}：单次剂量“{item.dose}”无效。",
+                "Enter the dose per administration.",
+            )
+        try:
+            per_day = frequency_per_day(item.frequency)
+        except ValueError:
+            return None, _dose_finding(
+                drug,
+                "dose.unknown_frequency",
+                f"{drug.generic_name_en}: frequency {item.frequency!r} is not recognised, so "
+                "the daily dose cannot be checked.",
+                f"{drug.generic_name_zh}：无法识别用药频次“{item.frequency}”，无法核对日剂量。",
+                "Use a standard frequency code (QD, BID, TID, QID, Q8H, QN, PRN …).",
+            )
+        amount = convert_dose(dose, item.dose_unit, drug)
+        if amount is None:
+            return None, _dose_finding(
+                drug,
+                "dose.unit_incompatible",
+                f"{drug.generic_name_en}: dose unit {item.dose_unit!r} cannot be converted to "
+                f"{drug.dose_unit!r}, so the daily dose cannot be checked.",
+                f"{drug.generic_name_zh}：剂量单位“{item.dose_unit}”无法换算为“{drug.dose_unit}”，"
+                "无法核对日剂量。",
+                f"Prescribe the dose in {drug.dose_unit}.",
+            )
+        total += amount * per_day
+    return total, None
+
+
+def _dose_against_limit(
+    drug: Drug, daily: Decimal, drug_items: Sequence[ProposedItem], patient: PatientFacts
+) -> list[Finding]:
+    unit = drug.dose_unit
+    how = " + ".join(f"{_fmt(Decimal(i.dose))} {i.dose_unit} {i.frequency}" for i in drug_items)
+    if any(_frequency_code(i.frequency) == "PRN" for i in drug_items):
+        how += f" (PRN counted as up to {PRN_ASSUMED_DOSES_PER_DAY} doses a day)"
+    adult_max = drug.adult_max_daily_dose
+    findings = []
+    limit, basis_en, basis_zh = adult_max, "adult maximum", "成人每日最大剂量"
+    per_kg = drug.paediatric_max_daily_dose_per_kg
+    if patient.age_years < ADULT_AGE_YEARS and per_kg is not None:
+        weight = patient.weight_kg
+        if weight is None or Decimal(weight) <= 0:
+            findings.append(
+                _dose_finding(
+                    drug,
+                    "dose.weight_required",
+                    f"{drug.generic_name_en}: the patient is a child and no weight is recorded; "
+                    f"the dose limit is {_fmt(per_kg)} {unit}/kg per day.",
+                    f"{drug.generic_name_zh}：患者为儿童且未记录体重，无法按体重"
+                    f"（每日 {_fmt(per_kg)} {unit}/kg）核对剂量。",
+                    "Record the child's weight and check the dose per kg.",
+                )
+            )
+        else:
+            by_weight = per_kg * Decimal(weight)
+            if adult_max is None or by_weight < adult_max:
+                limit = by_weight
+                basis_en = f"paediatric maximum ({_fmt(per_kg)} {unit}/kg × {_fmt(weight)} kg)"
+                basis_zh = f"儿童每日最大剂量（{_fmt(per_kg)} {unit}/kg × {_fmt(weight)} kg）"
+    if limit is not None and daily > limit:
+        findings.append(
+            _dose_finding(
+                drug,
+                "dose.daily_maximum",
+                f"{drug.generic_name_en}: {_fmt(daily)} {unit} a day ({how}) exceeds the "
+                f"{basis_en} of {_fmt(limit)} {unit} a day.",
+                f"{drug.generic_name_zh}：每日剂量 {_fmt(daily)} {unit}（{how}）超过"
+                f"{basis_zh} {_fmt(limit)} {unit}。",
+                "Reduce the dose or the frequency.",
+            )
+        )
+    return findings
+
+
+# --- allergies -------------------------------------------------------------------------------
+
+_ALLERGY_PREFIXES = ("allergic to ", "allergy to ", "对")
+_ALLERGY_SUFFIXES = (
+    "过敏史",
+    "过敏",
+    " allergy",
+    " allergies",
+    " allergic",
+    "类药物",
+    "类抗生素",
+    "类抗菌药物",
+    "类抗菌药",
+    "类药",
+    "类",
+    "药物",
+    " drugs",
+    " drug",
+    " antibiotics",
+    " antibiotic",
+    " class",
+    " group",
+)
+_SEPARATORS = re.compile(r"[,，、;；/|]|\band\b|和|及")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def allergy_terms(text: str) -> frozenset[str]:
+    """The forms under which a recorded allergy (or an allergen name) can be matched.
+
+    "青霉素类过敏" → {青霉素类过敏, 青霉素类, 青霉素}; "Penicillins" → {penicillins,
+    penicillin}; a list ("青霉素、磺胺") is split into its parts.
+    """
+    terms: set[str] = set()
+    for part in _SEPARATORS.split(text):
+        pending = [normalize_term(part)]
+        while pending:
+            term = pending.pop().strip()
+            if not term or term in terms:
+                continue
+            terms.add(term)
+            for prefix in _ALLERGY_PREFIXES:
+                if term.startswith(prefix):
+                    pending.append(term[len(prefix) :])
+            for suffix in _ALLERGY_SUFFIXES:
+                if term.endswith(suffix):
+                    pending.append(term[: -len(suffix)])
+            if term.isascii() and len(term) > 3:
+                if term.endswith("ies"):
+                    pending.append(term[:-3] + "y")
+                elif term.endswith("s") and not term.endswith("ss"):
+                    pending.append(term[:-1])
+    return frozenset(terms)
+
+
+def _names_match(recorded: frozenset[str], names: frozenset[str]) -> bool:
+    if recorded & names:
+        return True
+    # Chinese records are often shortened ("头孢" for 头孢菌素类): accept a 2+ character prefix.
+    return any(len(r) >= 2 and _CJK.match(r) and n.startswith(r) for r in recorded for n in names)
+
+
+@dataclass(frozen=True, slots=True)
+class _AllergyHit:
+    severity: Severity
+    rule_id: str
+    note: str
+    note_zh: str
+    source: str
+    allergy: RecordedAllergy
+    via: str = ""  # how the allergy reaches the drug when it does not name it
+
+
+def _allergies(
+    allergies: Sequence[RecordedAllergy], drugs: Sequence[Drug], kb: Knowledge
+) -> list[Finding]:
+    best: dict[str, _AllergyHit] = {}
+    for allergy in allergies:
+        recorded = allergy_terms(allergy.substance)
+        if not recorded:
+            continue
+        named = _named_ingredients(recorded, kb)
+        groups = _allergen_groups(recorded, named, kb)
+        for drug in drugs:
+            hit = _allergy_hit(drug, allergy, named, groups, kb)
+            if hit is not None and (
+                drug.code not in best or hit.severity.rank > best[drug.code].severity.rank
+            ):
+                best[drug.code] = hit
+    findings = []
+    for code, hit in best.items():
+        drug = kb.drugs_by_code[code]
+        recorded_severity = f" ({hit.allergy.severity})" if hit.allergy.severity else ""
+        recorded_zh = f"（{hit.allergy.severity}）" if hit.allergy.severity else ""
+        findings.append(
+            Finding(
+                kind=FindingKind.ALLERGY,
+                severity=hit.severity,
+                drug_codes=(code,),
+                message=(
+                    f"{drug.generic_name_en}: patient is allergic to "
+                    f"{hit.allergy.substance}{recorded_severity}"
+                    + (f" ({hit.via})" if hit.via else "")
+                    + "."
+                    + (f" {hit.note}" if hit.note else "")
+                ),
+                message_zh=(
+                    f"{drug.generic_name_zh}：患者对{hit.allergy.substance}过敏{recorded_zh}。"
+                    + (hit.note_zh or "")
+                ),
+                management=(
+                    "Do not prescribe; choose a drug from another class."
+                    if hit.severity is Severity.CONTRAINDICATED
+                    else "Prefer another class; if used, monitor for a reaction."
+                ),
+                source=hit.source,
+                rule_id=hit.rule_id,
+            )
+        )
+    return findings
+
+
+def _named_ingredients(recorded: frozenset[str], kb: Knowledge) -> set[str]:
+    """Ingredients the allergy text names directly: an ingredient or a drug's generic name."""
+    named = {term for term in recorded if term in kb.drugs_by_ingredient}
+    for drug in kb.drugs_by_code.values():
+        names = frozenset(
+            {normalize_term(drug.generic_name_en), normalize_term(drug.generic_name_zh)}
+        )
+        if _names_match(recorded, names):
+            named.update(drug.ingredients)
+    return named
+
+
+def _allergen_groups(
+    recorded: frozenset[str], named: set[str], kb: Knowledge
+) -> dict[str, list[AllergyRule]]:
+    """Allergen groups (allergen → its rules) the allergy belongs to.
+
+    By name ("青霉素", "penicillins"), or because a named ingredient is itself a member of the
+    group: the group's contraindicated rules are its own class (amoxicillin is a penicillin),
+    while its weaker rules are cross-reactions and do not make a member.
+    """
+    rules_by_group: dict[str, list[AllergyRule]] = {}
+    for rule in kb.allergy_rules:
+        rules_by_group.setdefault(normalize_term(rule.allergen), []).append(rule)
+    groups: dict[str, list[AllergyRule]] = {}
+    for group, rules in rules_by_group.items():
+        names = frozenset().union(*(allergy_terms(n) for r in rules for n in r.names))
+        if _names_match(recorded, names) or any(
+            _is_class_member(ingredient, rule, kb)
+            for ingredient in named
+            for rule in rules
+            if rule.severity is Severity.CONTRAINDICATED
+        ):
+            groups[group] = rules
+    return groups
+
+
+def _is_class_member(ingredient: str, rule: AllergyRule, kb: Knowledge) -> bool:
+    if rule.matches.kind == "ingredient":
+        return rule.matches.matches((ingredient,), "")
+    # Only single-ingredient products tell an ingredient's class: clavulanic acid is not a
+    # penicillin even though co-amoxiclav is classified J01CR.
+    return any(
+        drug.ingredients == (ingredient,) and rule.matches.matches((), drug.atc_code)
+        for drug in kb.drugs_by_ingredient.get(ingredient, ())
+    )
+
+
+def _allergy_hit(
+    drug: Drug,
+    allergy: RecordedAllergy,
+    named: set[str],
+    groups: dict[str, list[AllergyRule]],
+    kb: Knowledge,
+) -> _AllergyHit | None:
+    recorded = allergy_terms(allergy.substance)
+    direct = sorted(i for i in drug.ingredients if i in named)
+    if direct:
+        return _AllergyHit(
+            severity=Severity.CONTRAINDICATED,
+            rule_id=f"allergy:ingredient:{direct[0]}",
+            note="",
+            note_zh="",
+            source="patient allergy record",
+            allergy=allergy,
+            via="" if recorded & set(direct) else f"contains {', '.join(direct)}",
+        )
+    best: AllergyRule | None = None
+    for rules in groups.values():
+        for rule in rules:
+            if rule.matches.matches(drug.ingredients, drug.atc_code) and (
+                best is None or rule.severity.rank > best.severity.rank
+            ):
+                best = rule
+    if best is None:
+        return None
+    return _AllergyHit(
+        severity=best.severity,
+        rule_id=best.rule_id,
+        note=best.note,
+        note_zh=best.note_zh,
+        source=best.source or "allergy cross-reactivity rules",
+        allergy=allergy,
+        via="" if recorded & best.names else f"cross-reactivity with {best.allergen}",
+    )
+
+
+# --- pairwise: interactions and duplicates -------------------------------------------------
+
+
+def _interactions(
+    proposed: Sequence[_Medicine],
+    active: Sequence[_Medicine],
+    rules: Sequence[InteractionRule],
+) -> list[Finding]:
+    pairs: dict[frozenset[str], tuple[_Medicine, _Medicine]] = {}
+    for index, first in enumerate(proposed):
+        for second in [*proposed[index + 1 :], *active]:
+            # The same medicine twice is duplicate therapy, not an interaction.
+            if first.identity == second.identity or first.ingredients == second.ingredients:
+                continue
+            pairs.setdefault(frozenset({first.identity, second.identity}), (first, second))
+    findings = []
+    for first, second in pairs.values():
+        rule = _worst_interaction(first, second, rules)
+        if rule is None:
+            continue
+        first_en, first_zh = _describe(first)
+        second_en, second_zh = _describe(second)
+        findings.append(
+            Finding(
+                kind=FindingKind.INTERACTION,
+                severity=rule.severity,
+                drug_codes=_codes(first, second),
+                message=f"{first_en} + {second_en}: {rule.effect}",
+                message_zh=f"{first_zh} + {second_zh}：{rule.effect_zh}",
+                management=rule.management,
+                source=rule.source,
+                rule_id=rule.id,
+            )
+        )
+    return findings
+
+
+def _worst_interaction(
+    first: _Medicine, second: _Medicine, rules: Sequence[InteractionRule]
+) -> InteractionRule | None:
+    """The most severe rule for the pair; an ingredient rule wins a tie over a class rule."""
+    best: InteractionRule | None = None
+    best_key = (-1, -1)
+    for rule in rules:
+        forward = rule.side_a.matches(first.ingredients, first.atc_code) and rule.side_b.matches(
+            second.ingredients, second.atc_code
+        )
+        backward = rule.side_a.matches(second.ingredients, second.atc_code) and rule.side_b.matches(
+            first.ingredients, first.atc_code
+        )
+        if not (forward or backward):
+            continue
+        specificity = (rule.side_a.kind == "ingredient") + (rule.side_b.kind == "ingredient")
+        key = (rule.severity.rank, specificity)
+        if key > best_key:
+            best, best_key = rule, key
+    return best
+
+
+def _duplicates(
+    known: Sequence[tuple[ProposedItem, Drug]], active: Sequence[_Medicine], kb: Knowledge
+) -> list[Finding]:
+    lines = [_proposed_medicine(drug) for _, drug in known]
+    seen: set[object] = set()
+    findings = []
+    for index, first in enumerate(lines):
+        for second in [*lines[index + 1 :], *active]:
+            # One finding per pair of medicines; the same drug on two lines and the same drug
+            # already taken are different findings.
+            key: object = (
+                (first.identity, second.proposed)
+                if first.identity == second.identity
+                else frozenset({first.identity, second.identity})
+            )
+            if key in seen:
+                continue
+            finding = _duplicate(first, second, kb)
+            if finding is not None:
+                seen.add(key)
+                findings.append(finding)
+    return findings
+
+
+def _duplicate(first: _Medicine, second: _Medicine, kb: Knowledge) -> Finding | None:
+    first_en, first_zh = _describe(first)
+    second_en, second_zh = _describe(second)
+    shared = sorted(first.ingredients & second.ingredients)
+    if first.identity == second.identity and second.proposed:
+        return Finding(
+            kind=FindingKind.DUPLICATE_THERAPY,
+            severity=Severity.MAJOR,
+            drug_codes=_codes(first),
+            message=f"{first_en} is prescribed on more than one line.",
+            message_zh=f"{first_zh}在本处方中重复开具。",
+            management="Keep one line with the total intended dose.",
+            source="formulary",
+            rule_id="duplicate.same_drug",
+        )
+    if first.identity == second.identity:
+        # Usually a renewal of a chronic medicine: worth confirming, not alarming.
+        return Finding(
+            kind=FindingKind.DUPLICATE_THERAPY,
+            severity=Severity.MODERATE,
+            drug_codes=_codes(first, second),
+            message=f"{first_en}: the patient already takes it ({second.source or 'active'}).",
+            message_zh=f"{first_zh}：患者正在使用该药（{second.source or '在用'}）。",
+            management="Confirm this is a renewal and the previous supply is ending or stopped.",
+            source="formulary",
+            rule_id="duplicate.already_taking",
+        )
+    if shared:
+        ingredients = ", ".join(shared)
+        return Finding(
+            kind=FindingKind.DUPLICATE_THERAPY,
+            severity=Severity.MAJOR,
+            drug_codes=_codes(first, second),
+            message=(
+                f"{first_en} and {second_en} both contain {ingredients}: risk of double dosing."
+            ),
+            message_zh=f"{first_zh}与{second_zh}含有相同成分（{ingredients}），有重复用药、过量风险。",
+            management="Use only one product containing this ingredient.",
+            source="formulary",
+            rule_id="duplicate.same_ingredient",
+        )
+    group = first.atc_level4
+    if group and group == second.atc_level4 and group not in kb.duplicate_therapy_exceptions:
+        return Finding(
+            kind=FindingKind.DUPLICATE_THERAPY,
+            severity=Severity.MODERATE,
+            drug_codes=_codes(first, second),
+            message=f"{first_en} and {second_en} are in the same therapeutic group ({group}).",
+            message_zh=f"{first_zh}与{second_zh}属于同一类药物（{group}），重复用药。",
+            management="Use one drug of this group unless the combination is intended.",
+            source="ATC classification",
+            rule_id=f"duplicate.atc:{group}",
+        )
+    return None

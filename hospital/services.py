@@ -1,1 +1,0 @@
-"""Writes and state transitions of hospital: one function per domain operation."""

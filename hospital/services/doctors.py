@@ -1,0 +1,278 @@
+"""Doctors' right to practise: credentials, their review and expiry, and suspension."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from core.exceptions import Conflict, DomainError
+from hospital.models import Credential, DoctorProfile
+from hospital.rules import figure
+
+SCAN_SIGNATURES = {
+    b"%PDF-": "pdf",
+    b"\x89PNG\r\n\x1a\n": "png",
+    b"\xff\xd8\xff": "jpeg",
+}
+
+
+def scan_kind(upload: Any) -> str:
+    """The scan's real type from its first bytes (the name and declared type are not trusted)."""
+    size = getattr(upload, "size", None)
+    if size is None or size > figure("CREDENTIAL_SCAN_MAX_BYTES"):
+        raise DomainError(
+            str(_("The scan must be at most %(mb)s MB."))
+            % {"mb": figure("CREDENTIAL_SCAN_MAX_BYTES") // (1024 * 1024)},
+            field="scan",
+        )
+    upload.seek(0)
+    head = upload.read(16)
+    upload.seek(0)
+    for signature, kind in SCAN_SIGNATURES.items():
+        if head.startswith(signature):
+            return kind
+    raise DomainError(str(_("The scan must be a PDF, JPEG or PNG file.")), field="scan")
+
+
+def _valid_credential_q(today: dt.date, prefix: str = "") -> Q:
+    return Q(**{f"{prefix}status": Credential.Status.VERIFIED}) & (
+        Q(**{f"{prefix}expires_on__isnull": True}) | Q(**{f"{prefix}expires_on__gte": today})
+    )
+
+
+def doctor_practice_problems(*, doctor: DoctorProfile, today: dt.date | None = None) -> list[str]:
+    """Why this doctor may not practise today (empty: they may). Read fresh from the database
+    each time, so a suspension or an expiry stops the very next action."""
+    today = today or timezone.localdate()
+    doctor = DoctorProfile.objects.get(pk=doctor.pk)
+    problems: list[str] = []
+    if doctor.is_suspended:
+        problems.append(str(_("The doctor is suspended.")))
+    if doctor.years_of_practice < figure("MIN_YEARS_OF_PRACTICE"):
+        problems.append(
+            str(_("The doctor has fewer than %(years)s years of practice."))
+            % {"years": figure("MIN_YEARS_OF_PRACTICE")}
+        )
+    valid_kinds = set(
+        doctor.credentials.filter(_valid_credential_q(today)).values_list("kind", flat=True)
+    )
+    for kind in Credential.Kind:
+        if kind not in valid_kinds:
+            problems.append(str(_("No verified, unexpired %(kind)s.")) % {"kind": kind.label})
+    return problems
+
+
+def doctor_may_practise(*, doctor: DoctorProfile) -> bool:
+    return not doctor_practice_problems(doctor=doctor)
+
+
+def doctor_check_may_practise(*, doctor: DoctorProfile) -> None:
+    """Raises Conflict when the doctor may not practise; called before every clinical action."""
+    problems = doctor_practice_problems(doctor=doctor)
+    if problems:
+        raise Conflict(
+            str(_("This doctor cannot see patients at the moment.")) + " " + " ".join(problems),
+            code="doctor_may_not_practise",
+        )
+
+
+@transaction.atomic
+def doctor_suspend(*, doctor_id: int, reason: str, actor: Any) -> DoctorProfile:
+    if not reason.strip():
+        raise DomainError(str(_("Give a reason for the suspension.")), field="reason")
+    doctor = DoctorProfile.objects.select_for_update().get(pk=doctor_id)
+    doctor.is_suspended, doctor.suspension_reason = True, reason.strip()[:200]
+    doctor.save(update_fields=["is_suspended", "suspension_reason"])
+    return doctor
+
+
+@transaction.atomic
+def doctor_reinstate(*, doctor_id: int, actor: Any) -> DoctorProfile:
+    doctor = DoctorProfile.objects.select_for_update().get(pk=doctor_id)
+    doctor.is_suspended, doctor.suspension_reason = False, ""
+    doctor.save(update_fields=["is_suspended", "suspension_reason"])
+    return doctor
+
+
+def credential_submit(
+    *,
+    doctor: DoctorProfile,
+    kind: str,
+    number: str,
+    authority: str,
+    issued_on: dt.date,
+    scan: Any,
+    expires_on: dt.date | None = None,
+    practice_scope: str = "",
+    registered_institution: str = "",
+) -> Credential:
+    """A doctor files a certificate; it waits in the operators' verification queue."""
+    scan_kind(scan)
+    if kind == Credential.Kind.PRACTICE and not (practice_scope and registered_institution):
+        raise DomainError(
+            str(_("A practice certificate needs its practice scope and registered institution.")),
+            field="practice_scope",
+        )
+    if expires_on is not None and expires_on <= issued_on:
+        raise DomainError(
+            str(_("The expiry date must be after the issue date.")), field="expires_on"
+        )
+    if issued_on > timezone.localdate():
+        raise DomainError(str(_("The issue date cannot be in the future.")), field="issued_on")
+    if Credential.objects.filter(
+        kind=kind, number=number, status__in=[Credential.Status.PENDING, Credential.Status.VERIFIED]
+    ).exists():
+        raise Conflict(str(_("This certificate has already been filed.")), code="duplicate")
+    credential = Credential(
+        doctor=doctor,
+        kind=kind,
+        number=number,
+        authority=authority,
+        issued_on=issued_on,
+        expires_on=expires_on,
+        practice_scope=practice_scope,
+        registered_institution=registered_institution,
+    )
+    credential.scan.save(getattr(scan, "name", "scan") or "scan", scan, save=False)
+    credential.save()
+    from notifications.services import notification_send_to_operators
+
+    transaction.on_commit(
+        lambda: notification_send_to_operators(
+            kind="hospital.credential_submitted",
+            subject=str(_("A doctor's credential awaits verification")),
+            body=f"{doctor.name}: {credential.get_kind_display()} {credential.number}",
+            dedupe_key=f"credential-submitted:{credential.pk}",
+            link=f"/admin/hospital/credential/{credential.pk}/change/",
+        )
+    )
+    return credential
+
+
+@transaction.atomic
+def credential_verify(*, credential_id: int, reviewer: Any) -> Credential:
+    credential = Credential.objects.select_for_update().get(pk=credential_id)
+    if credential.status == Credential.Status.VERIFIED:
+        return credential
+    if credential.status != Credential.Status.PENDING:
+        raise Conflict(
+            str(_("Only a pending credential can be verified.")), code="invalid_transition"
+        )
+    if credential.expires_on is not None and credential.expires_on < timezone.localdate():
+        raise Conflict(str(_("This credential has already expired.")), code="expired")
+    if reviewer.pk == credential.doctor.user_id:
+        raise Conflict(str(_("Doctors cannot verify their own credentials.")), code="own")
+    credential.status = Credential.Status.VERIFIED
+    credential.reviewed_by, credential.reviewed_at = reviewer, timezone.now()
+    credential.save(update_fields=["status", "reviewed_by", "reviewed_at"])
+    return credential
+
+
+@transaction.atomic
+def credential_reject(*, credential_id: int, reviewer: Any, reason: str) -> Credential:
+    if not reason.strip():
+        raise DomainError(str(_("Give the doctor a reason for the rejection.")), field="reason")
+    credential = (
+        Credential.objects.select_for_update().select_related("doctor").get(pk=credential_id)
+    )
+    if credential.status == Credential.Status.REJECTED:
+        return credential
+    if credential.status != Credential.Status.PENDING:
+        raise Conflict(
+            str(_("Only a pending credential can be rejected.")), code="invalid_transition"
+        )
+    credential.status = Credential.Status.REJECTED
+    credential.rejection_reason = reason.strip()[:200]
+    credential.reviewed_by, credential.reviewed_at = reviewer, timezone.now()
+    credential.save(update_fields=["status", "rejection_reason", "reviewed_by", "reviewed_at"])
+    from notifications.services import notification_send
+
+    doctor_user = credential.doctor.user
+    transaction.on_commit(
+        lambda: notification_send(
+            recipient=doctor_user,
+            kind="hospital.credential_rejected",
+            subject=str(_("Your credential was not accepted")),
+            body=f"{credential.get_kind_display()} {credential.number}: "
+            f"{credential.rejection_reason}",
+            dedupe_key=f"credential-rejected:{credential.pk}",
+        )
+    )
+    return credential
+
+
+def credentials_expire_due(*, today: dt.date | None = None) -> int:
+    """Marks verified credentials past their expiry date expired; returns how many."""
+    today = today or timezone.localdate()
+    expired = 0
+    due = Credential.objects.filter(
+        status=Credential.Status.VERIFIED, expires_on__lt=today
+    ).values_list("pk", flat=True)
+    for credential_id in list(due):
+        with transaction.atomic():
+            credential = (
+                Credential.objects.select_for_update()
+                .select_related("doctor__user")
+                .get(pk=credential_id)
+            )
+            if credential.status != Credential.Status.VERIFIED:
+                continue
+            credential.status = Credential.Status.EXPIRED
+            credential.save(update_fields=["status"])
+            expired += 1
+            _notify_doctor_of_expiry(credential, expired_now=True)
+    return expired
+
+
+def credentials_warn_expiring(*, today: dt.date | None = None) -> int:
+    """Warns each doctor once about a verified credential expiring within the warning window."""
+    today = today or timezone.localdate()
+    horizon = today + dt.timedelta(days=figure("CREDENTIAL_EXPIRY_WARNING_DAYS"))
+    warned = 0
+    due = Credential.objects.filter(
+        status=Credential.Status.VERIFIED,
+        expires_on__gte=today,
+        expires_on__lte=horizon,
+        expiry_warned_on__isnull=True,
+    ).values_list("pk", flat=True)
+    for credential_id in list(due):
+        with transaction.atomic():
+            credential = (
+                Credential.objects.select_for_update()
+                .select_related("doctor__user")
+                .get(pk=credential_id)
+            )
+            if credential.expiry_warned_on is not None:
+                continue
+            credential.expiry_warned_on = today
+            credential.save(update_fields=["expiry_warned_on"])
+            warned += 1
+            _notify_doctor_of_expiry(credential, expired_now=False)
+    return warned
+
+
+def _notify_doctor_of_expiry(credential: Credential, *, expired_now: bool) -> None:
+    from notifications.services import notification_send
+
+    if expired_now:
+        subject = str(_("Your credential has expired: you cannot see patients until it is renewed"))
+        key = f"credential-expired:{credential.pk}"
+    else:
+        subject = str(_("Your credential expires on %(date)s")) % {"date": credential.expires_on}
+        key = f"credential-expiring:{credential.pk}"
+    recipient = credential.doctor.user
+    body = f"{credential.get_kind_display()} {credential.number} ({credential.expires_on})"
+    transaction.on_commit(
+        lambda: notification_send(
+            recipient=recipient,
+            kind="hospital.credential_expiry",
+            subject=subject,
+            body=body,
+            dedupe_key=key,
+        )
+    )

@@ -1,0 +1,28 @@
+"""Celery entry points of hospital: thin, idempotent, each calls one service."""
+
+from celery import shared_task
+
+from hospital import services
+
+
+@shared_task(acks_late=True)
+def expire_unpaid_appointments() -> int:
+    return services.appointments_expire_unpaid()
+
+
+@shared_task(acks_late=True)
+def mark_no_shows() -> int:
+    return services.appointments_mark_no_shows()
+
+
+@shared_task(acks_late=True)
+def generate_slots(doctor_id: int | None = None) -> int:
+    return services.slots_generate(doctor_id=doctor_id)
+
+
+@shared_task(acks_late=True)
+def review_credential_expiry() -> dict[str, int]:
+    return {
+        "expired": services.credentials_expire_due(),
+        "warned": services.credentials_warn_expiring(),
+    }
