@@ -88,9 +88,13 @@ def _patient_profile_check_unique(profile: PatientProfile) -> None:
         )
     duplicate = others.filter(resident_id_number=profile.resident_id_number).first()
     if duplicate is not None:
-        where = _(" (archived: restore it instead)") if duplicate.is_archived else ""
+        message = (
+            _("This person is already one of your archived patient profiles; restore it instead.")
+            if duplicate.is_archived
+            else _("This person is already one of your patient profiles.")
+        )
         raise Conflict(
-            _("This person is already one of your patient profiles%(where)s.") % {"where": where},
+            message,
             field="resident_id_number",
             code="duplicate_patient_profile",
         )

@@ -2,7 +2,6 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
-from django.utils import translation
 
 from accounts.models import PatientProfile
 from tests.accounts.factories import (
@@ -102,19 +101,30 @@ def test_another_accounts_profile_cannot_be_edited(patient_browser):
 
 
 @pytest.mark.parametrize(
-    ("language", "heading", "login_word"),
-    [("zh-hans", "就诊人", "登录"), ("en", "My patients", "Sign In")],
+    ("language", "heading", "relationship", "login_word"),
+    [("zh-hans", "就诊人", "本人", "登录"), ("en", "My patients", "Self", "Sign In")],
 )
-def test_pages_speak_chinese_and_english(client, patient_user, language, heading, login_word):
+def test_pages_speak_chinese_and_english(
+    client, patient_user, language, heading, relationship, login_word
+):
     client.cookies["django_language"] = language
     login_page = client.get(reverse("account_login")).content.decode()
     assert login_word in login_page
     assert "杏林" in login_page  # allauth's pages sit inside the site layout
+    PatientProfileFactory(account=patient_user)
     client.force_login(patient_user)
-    with translation.override(language):
-        page = client.get("/me/patients/").content.decode()
-    if language == "en":
-        assert heading in page
+    page = client.get("/me/patients/").content.decode()
+    assert f"<h1>{heading}</h1>" in page
+    assert f"<td>{relationship}</td>" in page
+
+
+def test_api_field_errors_follow_the_request_language(patient_client):
+    body = form_data(resident_id_number="110105199007010010")
+    response = patient_client.post(
+        "/api/v1/me/patients/", body, format="json", HTTP_ACCEPT_LANGUAGE="zh-hans"
+    )
+    assert response.status_code == 400
+    assert "校验位" in response.json()["errors"]["resident_id_number"][0]
 
 
 def test_admin_lists_mask_the_id_number_and_search_by_name(client):
