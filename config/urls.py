@@ -30,6 +30,8 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("", include("core.urls")),
     path("", include("accounts.urls")),
+    path("", include("payments.urls")),
+    path("", include("hospital.urls")),
 ]
 
 if settings.DEBUG:

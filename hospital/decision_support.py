@@ -303,15 +303,16 @@ def _proposed_medicine(drug: Drug) -> _Medicine:
 def _active_medicine(medication: ActiveMedication, knowledge: Knowledge) -> _Medicine | None:
     drug = knowledge.drug(medication.drug_code) if medication.drug_code else None
     ingredients = frozenset(normalize_term(i) for i in medication.ingredients if i.strip())
-    if drug is not None and not ingredients:
-        ingredients = frozenset(drug.ingredients)
+    if drug is not None:
+        # The formulary is authoritative for a coded drug; the record may add what it lacks.
+        ingredients = ingredients | frozenset(drug.ingredients)
     atc_code = medication.atc_code.strip().upper() or (drug.atc_code if drug else "")
     if not ingredients and not atc_code:
         return None  # nothing to match on
     name = medication.name.strip() or (
         drug.generic_name_en if drug else " + ".join(sorted(ingredients)) or atc_code
     )
-    if drug is not None and ingredients == frozenset(drug.ingredients):
+    if drug is not None:
         identity = f"drug:{drug.code}"
     else:
         identity = "ingredients:" + ";".join(sorted(ingredients)) + "|" + atc_code
@@ -823,12 +824,20 @@ def _allergies(
 
 def _named_ingredients(recorded: frozenset[str], kb: Knowledge) -> set[str]:
     """Ingredients the allergy text names directly: an ingredient or a drug's generic name."""
-    named = {term for term in recorded if term in kb.drugs_by_ingredient}
+    named = {
+        ingredient
+        for ingredient in kb.drugs_by_ingredient
+        if any(ingredient == term or ingredient.startswith(term + " ") for term in recorded)
+    }
     for drug in kb.drugs_by_code.values():
         names = frozenset(
             {normalize_term(drug.generic_name_en), normalize_term(drug.generic_name_zh)}
         )
-        if _names_match(recorded, names):
+        if recorded & names:
+            named.update(drug.ingredients)
+        elif len(drug.ingredients) == 1 and _names_match(recorded, names):
+            # A shortened Chinese name ("头孢") names the single-ingredient drugs it begins;
+            # a combination product's other ingredients are not what the patient reacted to.
             named.update(drug.ingredients)
     return named
 

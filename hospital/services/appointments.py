@@ -87,14 +87,16 @@ def _release_slot(appointment: Appointment) -> None:
     )
 
 
-def _audit(actor: Any, appointment: Appointment, action: str, detail: str = "") -> None:
+def _audit(actor: Any, appointment: Appointment, change: str, detail: str = "") -> None:
+    """Records a write of the appointment (patient data) in the access log: `change` is
+    "create" or what happened to it (recorded as an update)."""
     access_log_record(
         actor=actor if _is_user(actor) else None,
         patient_id=appointment.patient_id,
         object_type="appointment",
         object_id=appointment.pk,
-        action=action,
-        detail=detail,
+        action="create" if change == "create" else "update",
+        detail=f"{change}: {detail}" if detail else change,
     )
 
 

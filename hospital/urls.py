@@ -1,0 +1,14 @@
+from django.urls import path
+
+from hospital import views
+
+app_name = "hospital"
+urlpatterns = [
+    path("doctors/", views.doctor_list, name="doctor-list"),
+    path("doctors/symptoms/", views.symptom_check, name="symptom-check"),
+    path("doctors/<int:pk>/", views.doctor_detail, name="doctor-detail"),
+    path("appointments/", views.my_appointments, name="my-appointments"),
+    path("appointments/<int:pk>/cancel/", views.appointment_cancel, name="appointment-cancel"),
+    path("appointments/<int:pk>/pay/", views.appointment_pay, name="appointment-pay"),
+    path("doctor/schedule/", views.doctor_schedule, name="doctor-schedule"),
+]

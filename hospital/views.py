@@ -1,0 +1,249 @@
+"""Pages for finding a doctor, booking, one's appointments, and the doctor's schedule."""
+
+from __future__ import annotations
+
+import datetime as dt
+from itertools import groupby
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.models import PatientProfile
+from audit.services import access_log_record
+from core.exceptions import DomainError
+from hospital import selectors, services
+from hospital.forms import (
+    AvailabilityForm,
+    BookingForm,
+    CancelForm,
+    DoctorFilterForm,
+    ExceptionForm,
+)
+from hospital.models import Appointment, Slot
+from hospital.symptoms import suggest_departments
+
+
+def doctor_list(request: HttpRequest) -> HttpResponse:
+    form = DoctorFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    doctors = selectors.doctor_list(
+        department=filters.get("department") or None,
+        q=filters.get("q", ""),
+        mode=filters.get("mode", ""),
+    )[:60]
+    return render(
+        request,
+        "hospital/doctor_list.html",
+        {
+            "form": form,
+            "doctors": doctors,
+            "departments": selectors.department_list(),
+            "current_department": filters.get("department", ""),
+        },
+    )
+
+
+def symptom_check(request: HttpRequest) -> HttpResponse:
+    text = request.GET.get("symptoms", "")[:1000]
+    advice = suggest_departments(text) if text.strip() else None
+    return render(request, "hospital/symptom_check.html", {"text": text, "advice": advice})
+
+
+def _patients(user) -> list[PatientProfile]:
+    if not user.is_authenticated:
+        return []
+    return list(PatientProfile.objects.filter(account=user, is_archived=False))
+
+
+def doctor_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        doctor = selectors.doctor_get(doctor_id=pk)
+    except DomainError as error:
+        raise Http404 from error
+    patients = _patients(request.user)
+    reschedule = None
+    if request.user.is_authenticated and request.GET.get("reschedule", "").isdigit():
+        reschedule = Appointment.objects.filter(
+            pk=int(request.GET["reschedule"]), patient__account=request.user
+        ).first()
+    form = BookingForm(request.POST or None, patients=patients)
+    if request.method == "POST":
+        if not request.user.is_authenticated:
+            return redirect(f"/accounts/login/?next={request.path}")
+        try:
+            if reschedule is not None:
+                new = services.appointment_reschedule(
+                    account=request.user,
+                    appointment_id=reschedule.pk,
+                    slot_id=int(request.POST.get("slot", 0)),
+                )
+                messages.success(request, _("Your appointment was moved."))
+                if new.status == Appointment.Status.PENDING_PAYMENT:
+                    return redirect(
+                        services.appointment_pay(
+                            account=request.user, appointment_id=new.pk
+                        ).redirect_url
+                    )
+                return redirect("hospital:my-appointments")
+            if form.is_valid():
+                data = form.cleaned_data
+                slot_mode = (
+                    Slot.objects.filter(pk=data["slot"]).values_list("mode", flat=True).first()
+                    or ""
+                )
+                appointment = services.appointment_book(
+                    account=request.user,
+                    patient_id=data["patient"],
+                    slot_id=data["slot"],
+                    mode=slot_mode,
+                    visit_type=data["visit_type"],
+                    chief_complaint=data["chief_complaint"],
+                    doctor_id=doctor.pk,
+                )
+                if appointment.status == Appointment.Status.CONFIRMED:
+                    return redirect("hospital:my-appointments")
+                return redirect(
+                    services.appointment_pay(
+                        account=request.user, appointment_id=appointment.pk
+                    ).redirect_url
+                )
+        except DomainError as error:
+            messages.error(request, error.message)
+    slots = selectors.doctor_free_slots(doctor=doctor)
+    if reschedule is not None:
+        slots = slots.filter(mode=reschedule.mode)
+    days = [
+        (day, list(day_slots))
+        for day, day_slots in groupby(slots, key=lambda s: timezone.localtime(s.starts_at).date())
+    ]
+    return render(
+        request,
+        "hospital/doctor_detail.html",
+        {
+            "doctor": doctor,
+            "days": days,
+            "form": form,
+            "patients": patients,
+            "reschedule": reschedule,
+        },
+    )
+
+
+@login_required
+def my_appointments(request: HttpRequest) -> HttpResponse:
+    appointments = selectors.appointment_list_for_account(account=request.user)[:100]
+    return render(
+        request,
+        "hospital/my_appointments.html",
+        {
+            "appointments": appointments,
+            "now": timezone.now(),
+            "cancellable": {Appointment.Status.PENDING_PAYMENT, Appointment.Status.CONFIRMED},
+        },
+    )
+
+
+@login_required
+@require_POST
+def appointment_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    form = CancelForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    try:
+        appointment = services.appointment_cancel(
+            actor=request.user, appointment_id=pk, reason=reason
+        )
+    except DomainError as error:
+        if error.status_code == 404:
+            raise Http404 from error
+        messages.error(request, error.message)
+    else:
+        if appointment.refund_amount:
+            messages.success(
+                request,
+                _("Cancelled. ¥%(amount)s will be refunded.")
+                % {"amount": appointment.refund_amount},
+            )
+        else:
+            messages.success(request, _("Cancelled."))
+    if appointment_is_doctors(request, pk):
+        return redirect("hospital:doctor-schedule")
+    return redirect("hospital:my-appointments")
+
+
+def appointment_is_doctors(request: HttpRequest, pk: int) -> bool:
+    return Appointment.objects.filter(pk=pk, doctor__user=request.user).exists()
+
+
+@login_required
+@require_POST
+def appointment_pay(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        started = services.appointment_pay(account=request.user, appointment_id=pk)
+    except DomainError as error:
+        if error.status_code == 404:
+            raise Http404 from error
+        messages.error(request, error.message)
+        return redirect("hospital:my-appointments")
+    return redirect(started.redirect_url)
+
+
+@login_required
+def doctor_schedule(request: HttpRequest) -> HttpResponse:
+    doctor = selectors.doctor_profile_for_user(user=request.user)
+    if doctor is None:
+        raise PermissionDenied
+    availability_form = AvailabilityForm(prefix="a")
+    exception_form = ExceptionForm(prefix="e")
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "add_availability":
+                availability_form = AvailabilityForm(request.POST, prefix="a")
+                if availability_form.is_valid():
+                    services.availability_add(doctor=doctor, **availability_form.cleaned_data)
+                    messages.success(request, _("Session added; its slots open shortly."))
+                    return redirect("hospital:doctor-schedule")
+            elif action == "remove_availability":
+                services.availability_remove(
+                    doctor=doctor, availability_id=int(request.POST.get("availability", 0))
+                )
+                return redirect("hospital:doctor-schedule")
+            elif action == "add_exception":
+                exception_form = ExceptionForm(request.POST, prefix="e")
+                if exception_form.is_valid():
+                    services.exception_add(doctor=doctor, **exception_form.cleaned_data)
+                    messages.success(request, _("Schedule updated."))
+                    return redirect("hospital:doctor-schedule")
+        except DomainError as error:
+            messages.error(request, error.message)
+    upcoming = list(selectors.doctor_upcoming_appointments(doctor=doctor)[:100])
+    for patient_id in {a.patient_id for a in upcoming}:
+        access_log_record(
+            actor=request.user,
+            patient_id=patient_id,
+            object_type="appointment",
+            object_id=None,
+            action="list",
+            detail="doctor schedule page",
+        )
+    return render(
+        request,
+        "hospital/doctor_schedule.html",
+        {
+            "doctor": doctor,
+            "problems": services.doctor_practice_problems(doctor=doctor),
+            "availability": doctor.weekly_availability.filter(is_active=True),
+            "exceptions": doctor.schedule_exceptions.filter(date__gte=timezone.localdate()),
+            "upcoming": upcoming,
+            "availability_form": availability_form,
+            "exception_form": exception_form,
+            "today": timezone.localdate(),
+            "week_end": timezone.localdate() + dt.timedelta(days=7),
+        },
+    )
