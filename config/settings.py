@@ -170,6 +170,21 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Periodic scans; the DatabaseScheduler copies these entries into the database at start.
+CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    "hospital-expire-unpaid-appointments": {
+        "task": "hospital.tasks.expire_unpaid_appointments", "schedule": timedelta(minutes=1),
+    },
+    "hospital-mark-no-shows": {
+        "task": "hospital.tasks.mark_no_shows", "schedule": timedelta(minutes=5),
+    },
+    "hospital-generate-slots": {
+        "task": "hospital.tasks.generate_slots", "schedule": timedelta(hours=6),
+    },
+    "hospital-review-credential-expiry": {
+        "task": "hospital.tasks.review_credential_expiry", "schedule": timedelta(hours=24),
+    },
+}
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
 
