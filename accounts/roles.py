@@ -15,3 +15,15 @@ class Role(models.TextChoices):
 # Roles that act on other people's health or money data: they must use MFA and get the
 # shorter idle timeout.
 STAFF_ROLES = frozenset({Role.DOCTOR, Role.PHARMACIST, Role.CLAIMS_OFFICER, Role.OPERATOR})
+
+# Permissions each role holds on accounts' own models (other apps grant theirs in their own
+# migrations). Kept here so the data migration and the post-migrate sync agree.
+ACCOUNTS_ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
+    Role.OPERATOR: (
+        "view_user",
+        "change_user",
+        "view_patientprofile",
+        "change_patientprofile",
+        "view_historicalpatientprofile",
+    ),
+}

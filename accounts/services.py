@@ -6,13 +6,13 @@ import datetime as dt
 import logging
 from typing import Any
 
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import PatientProfile, User
-from accounts.roles import Role
+from accounts.roles import ACCOUNTS_ROLE_PERMISSIONS, Role
 from accounts.rules import max_patient_profiles_per_account
 from accounts.validators import (
     normalize_resident_id,
@@ -26,6 +26,23 @@ logger = logging.getLogger(__name__)
 PATIENT_PROFILE_EDITABLE_FIELDS = frozenset(
     {"relationship", "real_name", "sex", "birth_date", "resident_id_number", "phone", "is_archived"}
 )
+
+
+def role_groups_sync(*, using: str = "default") -> None:
+    """Makes sure every role's group exists with its accounts permissions.
+
+    The data migration creates them; this runs after every migrate and after a test database
+    flush (which empties tables but re-sends post_migrate), so the roles are never missing.
+    """
+    for role in Role:
+        group, _created = Group.objects.using(using).get_or_create(name=str(role))
+        codenames = ACCOUNTS_ROLE_PERMISSIONS.get(role, ())
+        if codenames:
+            group.permissions.add(
+                *Permission.objects.using(using).filter(
+                    content_type__app_label="accounts", codename__in=codenames
+                )
+            )
 
 
 def user_assign_role(*, user: User, role: Role | str) -> None:
