@@ -1,15 +1,20 @@
 from __future__ import annotations
 
+import copy
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.models import PatientProfile, User
+from accounts.services import patient_profile_check
+from core.exceptions import DomainError
 
 
 @admin.register(User)
@@ -40,8 +45,42 @@ class UserAdmin(DjangoUserAdmin):
         return ", ".join(sorted(group.name for group in user.groups.all())) or "—"
 
 
+class PatientProfileAdminForm(forms.ModelForm):
+    class Meta:
+        model = PatientProfile
+        fields = [
+            "account",
+            "relationship",
+            "real_name",
+            "sex",
+            "birth_date",
+            "resident_id_number",
+            "phone",
+            "is_archived",
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if self.errors:
+            return cleaned
+        # The same rules as the API and pages: the ID must agree with birth date and sex, and
+        # one person once per account.
+        candidate = copy.copy(self.instance)
+        for name, value in cleaned.items():
+            setattr(candidate, name, value)
+        try:
+            patient_profile_check(candidate)
+        except ValidationError as error:
+            for name, messages in error.message_dict.items():
+                self.add_error(name if name in self.fields else None, messages)
+        except DomainError as error:
+            self.add_error(error.field if error.field in self.fields else None, error.message)
+        return cleaned
+
+
 @admin.register(PatientProfile)
 class PatientProfileAdmin(SimpleHistoryAdmin):
+    form = PatientProfileAdminForm
     # The full resident ID number is never shown in lists; only a superuser sees it, in the
     # change form of one profile.
     list_display = [

@@ -91,6 +91,13 @@ def _resident_id_mismatches(
     return mismatches
 
 
+def patient_profile_check(profile: PatientProfile) -> None:
+    """Every rule a profile must meet before it is saved, for callers that build one
+    themselves (the admin form). Raises ValidationError (field rules) or Conflict."""
+    _patient_profile_validate(profile)
+    _patient_profile_check_unique(profile)
+
+
 def _patient_profile_check_unique(profile: PatientProfile) -> None:
     """The database constraints, checked first so the person gets a message, not an error."""
     others = PatientProfile.objects.filter(account_id=profile.account_id).exclude(pk=profile.pk)

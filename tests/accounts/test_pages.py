@@ -146,3 +146,26 @@ def test_admin_user_list_shows_roles_and_filters_by_group(client):
     response = client.get("/admin/accounts/user/", {"q": operator.email})
     assert response.status_code == 200
     assert "operator" in response.content.decode()
+
+
+def test_admin_refuses_a_sex_that_contradicts_the_id_number(client):
+    operator = OperatorUserFactory()
+    activate_totp(operator)
+    profile = PatientProfileFactory(sex="male")
+    client.force_login(operator)
+    url = f"/admin/accounts/patientprofile/{profile.pk}/change/"
+    response = client.post(
+        url,
+        {
+            "account": profile.account_id,
+            "relationship": profile.relationship,
+            "real_name": profile.real_name,
+            "sex": "female",
+            "birth_date": profile.birth_date.isoformat(),
+            "phone": str(profile.phone),
+        },
+    )
+    assert response.status_code == 200
+    assert "sex" in response.context["adminform"].form.errors
+    profile.refresh_from_db()
+    assert profile.sex == "male"
