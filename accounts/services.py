@@ -19,6 +19,7 @@ from accounts.validators import (
     resident_id_birth_date,
     resident_id_sex,
 )
+from audit.services import access_log_record
 from core.exceptions import Conflict, DomainError, NotFound
 
 logger = logging.getLogger(__name__)
@@ -170,6 +171,13 @@ def patient_profile_create(
         )
     _patient_profile_check_unique(profile)
     _patient_profile_save(profile, update_fields=None)
+    access_log_record(
+        actor=account,
+        patient_id=profile.pk,
+        object_type="accounts.patientprofile",
+        object_id=profile.pk,
+        action="create",
+    )
     logger.info(
         "patient profile created",
         extra={"patient_profile_id": profile.pk, "account_id": account.pk},
@@ -204,6 +212,14 @@ def patient_profile_update(*, account: User, profile_id: int, **fields: Any) -> 
     _patient_profile_validate(profile)
     _patient_profile_check_unique(profile)
     _patient_profile_save(profile, update_fields=[*changed, "updated_at"])
+    access_log_record(
+        actor=account,
+        patient_id=profile.pk,
+        object_type="accounts.patientprofile",
+        object_id=profile.pk,
+        action="update",
+        detail=",".join(changed),
+    )
     logger.info(
         "patient profile updated",
         extra={"patient_profile_id": profile.pk, "account_id": account.pk, "fields": changed},

@@ -18,6 +18,7 @@ from accounts.api.serializers import (
 from accounts.models import User
 from accounts.selectors import patient_profile_get, patient_profile_list
 from accounts.services import patient_profile_create, patient_profile_update
+from audit.services import access_log_for_request
 from core.api.pagination import PageNumberPagination
 
 TAG = "patients"
@@ -85,6 +86,14 @@ class PatientProfileDetailUpdateApi(APIView):
     )
     def get(self, request: Request, profile_id: int) -> Response:
         profile = patient_profile_get(account=_account(request), profile_id=profile_id)
+        # The full resident ID number is shown here, so each view of it is on record.
+        access_log_for_request(
+            request,
+            patient_id=profile.pk,
+            object_type="accounts.patientprofile",
+            object_id=profile.pk,
+            action="read",
+        )
         return Response(PatientProfileDetailOutput(profile).data)
 
     @extend_schema(

@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import PatientProfile
+from audit.models import AccessLogEntry
 from tests.accounts.factories import PatientProfileFactory, PatientUserFactory, make_resident_id
 
 pytestmark = pytest.mark.django_db
@@ -206,3 +207,18 @@ def test_profile_changes_are_kept_in_history(patient_client, patient_user):
     names = list(profile.history.order_by("history_id").values_list("real_name", flat=True))
     assert names[-1] == "新名字"
     assert len(names) == 2
+
+
+def test_creating_changing_and_viewing_the_full_id_are_on_the_access_log(
+    patient_client, patient_user
+):
+    created = patient_client.post(LIST_URL, new_person(), format="json").json()
+    patient_client.patch(detail_url(created["id"]), {"real_name": "赵敏敏"}, format="json")
+    patient_client.get(detail_url(created["id"]))
+    patient_client.get(LIST_URL)  # masked numbers only: not an access to record
+    entries = AccessLogEntry.objects.filter(patient_id=created["id"]).order_by("sequence")
+    assert [(e.action, e.actor_id) for e in entries] == [
+        ("create", patient_user.pk),
+        ("update", patient_user.pk),
+        ("read", patient_user.pk),
+    ]
