@@ -43,7 +43,7 @@ class DoctorServiceInline(admin.TabularInline):
 class CredentialInline(admin.TabularInline):
     model = Credential
     extra = 0
-    fields = ["kind", "number", "status", "expires_on", "reviewed_by", "reviewed_at"]
+    fields = ("kind", "number", "status", "expires_on", "reviewed_by", "reviewed_at")
     readonly_fields = fields
     can_delete = False
     show_change_link = True

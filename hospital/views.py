@@ -177,7 +177,7 @@ def appointment_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def appointment_is_doctors(request: HttpRequest, pk: int) -> bool:
-    return Appointment.objects.filter(pk=pk, doctor__user=request.user).exists()
+    return Appointment.objects.filter(pk=pk, doctor__user_id=request.user.pk or 0).exists()
 
 
 @login_required

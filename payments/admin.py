@@ -26,7 +26,7 @@ class PaymentCallbackInline(admin.TabularInline):
     model = PaymentCallback
     extra = 0
     can_delete = False
-    readonly_fields = ["event_id", "reported_status", "outcome", "detail", "received_at"]
+    readonly_fields = ("event_id", "reported_status", "outcome", "detail", "received_at")
     fields = readonly_fields
 
 

@@ -507,7 +507,8 @@ def appointments_expire_unpaid(*, now: dt.datetime | None = None) -> int:
                 .select_related("slot")
                 .get(pk=appointment_id)
             )
-            if appointment.status != S.PENDING_PAYMENT or appointment.hold_expires_at > now:
+            hold = appointment.hold_expires_at
+            if appointment.status != S.PENDING_PAYMENT or (hold is not None and hold > now):
                 continue
             _transition(appointment, S.EXPIRED, actor=None, note="unpaid when the hold ran out")
             _release_slot(appointment)

@@ -38,7 +38,7 @@ def _on_leave(leave: Iterable[ScheduleException], starts: dt.datetime, ends: dt.
     for exception in leave:
         if exception.date != local_start.date():
             continue
-        if exception.start_time is None:
+        if exception.start_time is None or exception.end_time is None:
             return True
         if local_start.time() < exception.end_time and local_end.time() > exception.start_time:
             return True
@@ -65,7 +65,7 @@ def slots_generate(
         wanted: list[Slot] = []
         day = today
         while day <= last_day:
-            sessions: list[tuple[str, dt.time, dt.time, int, int]] = [
+            sessions: list[tuple[str, Any, Any, int, int]] = [
                 (a.mode, a.start_time, a.end_time, a.slot_minutes, a.capacity)
                 for a in doctor.weekly_availability.all()
                 if a.is_active and a.weekday == day.weekday()

@@ -1,0 +1,40 @@
+import pytest
+
+from hospital.models import Appointment
+from payments.models import Payment
+from tests.hospital.factories import DoctorFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_browse_book_and_pay_in_the_sandbox(client, patient, slot):
+    client.force_login(patient.account)
+    assert slot.doctor.name in client.get("/doctors/").content.decode()
+    page = client.get(f"/doctors/{slot.doctor_id}/")
+    assert page.status_code == 200
+    response = client.post(
+        f"/doctors/{slot.doctor_id}/",
+        {
+            "patient": patient.pk,
+            "slot": slot.pk,
+            "visit_type": "follow_up",
+            "chief_complaint": "复诊开药",
+        },
+    )
+    payment = Payment.objects.get()
+    assert response["Location"] == f"/payments/sandbox/{payment.token}/"
+    paid = client.post(response["Location"], {"choice": "pay"})
+    assert paid["Location"] == "/appointments/"
+    assert Appointment.objects.get().status == Appointment.Status.CONFIRMED
+    assert 'data-testid="appointment"' in client.get("/appointments/").content.decode()
+
+
+def test_doctor_schedule_page_needs_a_doctor(client, patient_user):
+    client.force_login(patient_user)
+    assert client.get("/doctor/schedule/").status_code == 403
+
+
+def test_symptom_page_shows_suggestions(client):
+    DoctorFactory()
+    response = client.get("/doctors/symptoms/?symptoms=cough")
+    assert response.status_code == 200
