@@ -120,4 +120,4 @@ def _seed_account(demo: DemoAccount) -> tuple[User, bool]:
 def seed_demo_data(*, stdout: Any) -> None:
     for demo in DEMO_ACCOUNTS:
         _user, created = _seed_account(demo)
-        stdout.write(f"  {'created' if created else 'kept'} {demo.email} ({demo.role.label})")
+        stdout.write(f"  {'created' if created else 'kept'} {demo.email} ({demo.role.value})\n")
