@@ -1,4 +1,10 @@
 from hospital.models.appointments import Appointment, AppointmentEvent
+from hospital.models.consultations import (
+    Consultation,
+    ConsultationDiagnosis,
+    ConsultationEvent,
+    ConsultationMessage,
+)
 from hospital.models.doctors import (
     ConsultationMode,
     Credential,
@@ -11,6 +17,10 @@ from hospital.models.schedules import ScheduleException, Slot, WeeklyAvailabilit
 __all__ = [
     "Appointment",
     "AppointmentEvent",
+    "Consultation",
+    "ConsultationDiagnosis",
+    "ConsultationEvent",
+    "ConsultationMessage",
     "ConsultationMode",
     "Credential",
     "Department",
