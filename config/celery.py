@@ -16,7 +16,7 @@ app = Celery("xinglin")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
-_FOLDER_OPTIONS = ("data_folder_in", "data_folder_out", "processed_folder")
+_FOLDER_OPTIONS = ("data_folder_in", "data_folder_out", "processed_folder", "control_folder")
 _prepared_folders: set[str] = set()
 
 

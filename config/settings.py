@@ -154,6 +154,7 @@ else:
         "data_folder_in": str(CELERY_BROKER_DIR / "out"),
         "data_folder_out": str(CELERY_BROKER_DIR / "out"),
         "processed_folder": str(CELERY_BROKER_DIR / "processed"),
+        "control_folder": str(CELERY_BROKER_DIR / "control"),
         "store_processed": False,
     }
 CELERY_RESULT_BACKEND = "django-db"
@@ -173,16 +174,20 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Periodic scans; the DatabaseScheduler copies these entries into the database at start.
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "hospital-expire-unpaid-appointments": {
-        "task": "hospital.tasks.expire_unpaid_appointments", "schedule": timedelta(minutes=1),
+        "task": "hospital.tasks.expire_unpaid_appointments",
+        "schedule": timedelta(minutes=1),
     },
     "hospital-mark-no-shows": {
-        "task": "hospital.tasks.mark_no_shows", "schedule": timedelta(minutes=5),
+        "task": "hospital.tasks.mark_no_shows",
+        "schedule": timedelta(minutes=5),
     },
     "hospital-generate-slots": {
-        "task": "hospital.tasks.generate_slots", "schedule": timedelta(hours=6),
+        "task": "hospital.tasks.generate_slots",
+        "schedule": timedelta(hours=6),
     },
     "hospital-review-credential-expiry": {
-        "task": "hospital.tasks.review_credential_expiry", "schedule": timedelta(hours=24),
+        "task": "hospital.tasks.review_credential_expiry",
+        "schedule": timedelta(hours=24),
     },
 }
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
@@ -198,8 +203,10 @@ AUTHENTICATION_BACKENDS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-     "OPTIONS": {"min_length": 10}},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]

@@ -30,3 +30,6 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {"anon": "10000/min", "user": "10000/min"},
 }
 ACCOUNT_RATE_LIMITS = False
+
+# whitenoise warns about a missing STATIC_ROOT on every request otherwise.
+os.makedirs(STATIC_ROOT, exist_ok=True)  # noqa: F405

@@ -6,7 +6,7 @@ app_name = "accounts_api"
 urlpatterns = [
     path("me/patients/", views.PatientProfileListCreateApi.as_view(), name="patient_list"),
     path(
-        "me/patients/<int:profile_id>/",
+        "me/patients/<int:id>/",
         views.PatientProfileDetailUpdateApi.as_view(),
         name="patient_detail",
     ),

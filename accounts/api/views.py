@@ -84,8 +84,8 @@ class PatientProfileDetailUpdateApi(APIView):
         summary=_("Get one patient profile, with the full resident ID number"),
         responses=PatientProfileDetailOutput,
     )
-    def get(self, request: Request, profile_id: int) -> Response:
-        profile = patient_profile_get(account=_account(request), profile_id=profile_id)
+    def get(self, request: Request, id: int) -> Response:
+        profile = patient_profile_get(account=_account(request), profile_id=id)
         # The full resident ID number is shown here, so each view of it is on record.
         access_log_for_request(
             request,
@@ -103,10 +103,10 @@ class PatientProfileDetailUpdateApi(APIView):
         request=PatientProfileUpdateInput,
         responses=PatientProfileDetailOutput,
     )
-    def patch(self, request: Request, profile_id: int) -> Response:
+    def patch(self, request: Request, id: int) -> Response:
         data = PatientProfileUpdateInput(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         profile = patient_profile_update(
-            account=_account(request), profile_id=profile_id, **data.validated_data
+            account=_account(request), profile_id=id, **data.validated_data
         )
         return Response(PatientProfileDetailOutput(profile).data)

@@ -63,6 +63,8 @@ def test_locale_and_time_zone():
     assert settings.USE_TZ is True
 
 
-@pytest.mark.skipif(not settings.USING_POSTGRES, reason="persistent connections apply to PostgreSQL")
+@pytest.mark.skipif(
+    not settings.USING_POSTGRES, reason="persistent connections apply to PostgreSQL"
+)
 def test_persistent_connections_in_production():
     assert settings.DATABASES["default"]["CONN_MAX_AGE"] > 0

@@ -160,6 +160,7 @@ def test_a_worker_on_the_filesystem_broker_runs_a_task(tmp_path):
             "data_folder_in": str(folder),
             "data_folder_out": str(folder),
             "processed_folder": str(var_dir / "broker" / "processed"),
+            "control_folder": str(var_dir / "broker" / "control"),
             "store_processed": False,
         },
     )
