@@ -24,6 +24,20 @@ DEFAULTS: dict[str, Any] = {
     "CREDENTIAL_SCAN_MAX_BYTES": 10 * 1024 * 1024,
     # Booking window: how far ahead a slot may be booked.
     "BOOKING_MAX_DAYS_AHEAD": 30,
+    # Consultation attachments (images, PDFs): largest size (types are sniffed from content).
+    "CONSULTATION_ATTACHMENT_MAX_BYTES": 10 * 1024 * 1024,
+    # A quick consult nobody claimed this long after it was asked raises an operators' alert.
+    "QUICK_CONSULT_UNCLAIMED_ALERT_AFTER": timedelta(minutes=10),
+    # A booked consultation can be opened and joined from this long before its start...
+    "CONSULTATION_JOIN_EARLY": timedelta(minutes=10),
+    # ...until this long after the end of its slot.
+    "CONSULTATION_JOIN_GRACE": timedelta(minutes=30),
+    # The doctor may open a booked consultation this long before its start.
+    "CONSULTATION_DOCTOR_OPEN_EARLY": timedelta(hours=2),
+    # Most messages one poll returns; the client asks again with the new cursor.
+    "CONSULTATION_MESSAGES_PER_POLL": 100,
+    # A video join token is valid this long.
+    "VIDEO_JOIN_TOKEN_TTL": timedelta(minutes=5),
 }
 
 
