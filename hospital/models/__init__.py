@@ -12,11 +12,23 @@ from hospital.models.doctors import (
     DoctorProfile,
     DoctorService,
 )
+from hospital.models.records import (
+    Allergy,
+    ClinicalProfile,
+    Condition,
+    MedicalDocument,
+    Medication,
+    Reading,
+    RecordSource,
+)
 from hospital.models.schedules import ScheduleException, Slot, WeeklyAvailability
 
 __all__ = [
+    "Allergy",
     "Appointment",
     "AppointmentEvent",
+    "ClinicalProfile",
+    "Condition",
     "Consultation",
     "ConsultationDiagnosis",
     "ConsultationEvent",
@@ -26,6 +38,10 @@ __all__ = [
     "Department",
     "DoctorProfile",
     "DoctorService",
+    "MedicalDocument",
+    "Medication",
+    "Reading",
+    "RecordSource",
     "ScheduleException",
     "Slot",
     "WeeklyAvailability",
