@@ -38,6 +38,53 @@ DEFAULTS: dict[str, Any] = {
     "CONSULTATION_MESSAGES_PER_POLL": 100,
     # A video join token is valid this long.
     "VIDEO_JOIN_TOKEN_TTL": timedelta(minutes=5),
+    # The treating doctor may open the health record this long after the consultation closed.
+    "RECORD_FOLLOW_UP_ACCESS": timedelta(days=30),
+    # Medical documents (PDF, JPEG, PNG; the type is sniffed from the content): largest size.
+    "MEDICAL_DOCUMENT_MAX_BYTES": 10 * 1024 * 1024,
+    # ICD-10 prefixes of long-term conditions: a condition with one is chronic unless told.
+    "CHRONIC_ICD10_PREFIXES": (
+        *("E10", "E11", "E12", "E13", "E14"),  # diabetes
+        *("I10", "I11", "I12", "I13", "I15"),  # hypertension
+        *("I20", "I25", "I48", "I50", "I69"),  # heart disease, atrial fibrillation, stroke
+        *("J44", "J45", "N18", "E78", "E03", "E05", "M05", "M06", "M10", "G40", "B18", "K74"),
+    ),
+    # Out-of-range flags of readings (mmol/L, mmHg, bpm): beyond low/high is flagged, beyond
+    # critical_low/critical_high is critical (WHO/Chinese diabetes and hypertension guidelines).
+    "READING_THRESHOLDS": {
+        "glucose_fasting": {
+            "critical_low": "2.8",
+            "low": "3.9",
+            "high": "7.0",
+            "critical_high": "16.7",
+        },
+        "glucose_random": {
+            "critical_low": "2.8",
+            "low": "3.9",
+            "high": "11.1",
+            "critical_high": "16.7",
+        },
+        "glucose_postprandial": {
+            "critical_low": "2.8",
+            "low": "3.9",
+            "high": "11.1",
+            "critical_high": "16.7",
+        },
+        "systolic": {"low": "90", "high": "140", "critical_high": "180"},
+        "diastolic": {"low": "60", "high": "90", "critical_high": "120"},
+        "heart_rate": {"critical_low": "40", "low": "50", "high": "100", "critical_high": "130"},
+    },
+    # Values outside these bounds are typing errors, refused rather than flagged.
+    "READING_PLAUSIBLE_RANGES": {
+        "glucose_fasting": ("0.5", "60"),
+        "glucose_random": ("0.5", "60"),
+        "glucose_postprandial": ("0.5", "60"),
+        "systolic": ("40", "300"),
+        "diastolic": ("20", "200"),
+        "heart_rate": ("20", "300"),
+        "weight": ("0.5", "400"),
+        "height": ("20", "260"),
+    },
 }
 
 
