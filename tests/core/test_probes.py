@@ -51,18 +51,21 @@ def test_readyz_is_503_json_naming_the_broker_when_it_is_unreachable(client):
 
 
 def test_readyz_is_503_when_the_filesystem_broker_folder_cannot_be_made(client, tmp_path):
-    if not str(celery_app.conf.broker_url).startswith("filesystem://"):
-        pytest.skip("runs on the embedded filesystem broker")
     (tmp_path / "a-file").write_text("")
     saved = celery_app.conf.broker_transport_options
+    saved_url = celery_app.conf.broker_url
+    celery_app.conf.broker_url = "filesystem://"
     celery_app.conf.broker_transport_options = {
-        **saved,
+        "data_folder_in": str(tmp_path / "a-file" / "out"),
         "data_folder_out": str(tmp_path / "a-file" / "out"),
+        "processed_folder": str(tmp_path / "processed"),
+        "control_folder": str(tmp_path / "control"),
     }
     try:
         response = client.get("/readyz")
     finally:
         celery_app.conf.broker_transport_options = saved
+        celery_app.conf.broker_url = saved_url
 
     assert response.status_code == 503
     assert response.json()["checks"]["broker"]["ok"] is False
