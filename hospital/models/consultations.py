@@ -88,6 +88,12 @@ class Consultation(models.Model):
         blank=True,
         help_text=_("Empty until the doctor has assessed the evidence of a prior diagnosis."),
     )
+    follow_up_evidence = models.ManyToManyField(
+        "hospital.MedicalDocument",
+        blank=True,
+        related_name="consultations_citing",
+        verbose_name=_("evidence of the prior diagnosis"),
+    )
     follow_up_note = models.TextField(_("follow-up assessment note"), blank=True)
 
     notes = models.TextField(_("doctor's notes"), blank=True)
