@@ -3,6 +3,7 @@
 from celery import shared_task
 
 from hospital import services
+from hospital.services.consultations import consultations_alert_unclaimed
 
 
 @shared_task(acks_late=True)
@@ -26,3 +27,8 @@ def review_credential_expiry() -> dict[str, int]:
         "expired": services.credentials_expire_due(),
         "warned": services.credentials_warn_expiring(),
     }
+
+
+@shared_task(acks_late=True)
+def alert_unclaimed_quick_consults() -> int:
+    return consultations_alert_unclaimed()

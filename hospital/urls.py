@@ -1,6 +1,6 @@
 from django.urls import path
 
-from hospital import views
+from hospital import consultation_pages, views
 
 app_name = "hospital"
 urlpatterns = [
@@ -12,3 +12,4 @@ urlpatterns = [
     path("appointments/<int:pk>/pay/", views.appointment_pay, name="appointment-pay"),
     path("doctor/schedule/", views.doctor_schedule, name="doctor-schedule"),
 ]
+urlpatterns += consultation_pages.urlpatterns

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from hospital.api import views
+from hospital.api import consultations, records, views
 
 app_name = "hospital_api"
 urlpatterns = [
@@ -23,3 +23,5 @@ urlpatterns = [
     ),
     path("appointments/<int:pk>/pay/", views.AppointmentPayApi.as_view(), name="appointment-pay"),
 ]
+urlpatterns += consultations.urlpatterns
+urlpatterns += records.urlpatterns
