@@ -40,13 +40,24 @@ def record_access_grant_register(name: str, grant: RecordAccessGrant) -> None:
     _GRANTS[name] = grant
 
 
+def _granting_q() -> Q:
+    since = timezone.now() - figure("RECORD_FOLLOW_UP_ACCESS")
+    return Q(doctor__is_suspended=False) & (
+        Q(status__in=ACTIVE_STATUSES) | Q(status=Consultation.Status.CLOSED, closed_at__gte=since)
+    )
+
+
 def consultations_granting_access(*, doctor_user: Any) -> QuerySet[Consultation]:
     """The consultations through which this doctor may open their patients' records now."""
-    since = timezone.now() - figure("RECORD_FOLLOW_UP_ACCESS")
-    return Consultation.objects.filter(
-        doctor__user_id=doctor_user.pk, doctor__is_suspended=False
-    ).filter(
-        Q(status__in=ACTIVE_STATUSES) | Q(status=Consultation.Status.CLOSED, closed_at__gte=since)
+    return Consultation.objects.filter(_granting_q(), doctor__user_id=doctor_user.pk)
+
+
+def treating_doctor_user_ids(*, patient_id: int) -> list[int]:
+    """The accounts of the doctors who may open this patient's record now."""
+    return list(
+        Consultation.objects.filter(_granting_q(), patient_id=patient_id)
+        .values_list("doctor__user_id", flat=True)
+        .distinct()
     )
 
 

@@ -25,3 +25,4 @@ urlpatterns = [
 ]
 urlpatterns += consultations.urlpatterns
 urlpatterns += records.urlpatterns
+urlpatterns += records.urlpatterns
