@@ -185,6 +185,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "hospital.tasks.generate_slots",
         "schedule": timedelta(hours=6),
     },
+    "hospital-alert-unclaimed-quick-consults": {
+        "task": "hospital.tasks.alert_unclaimed_quick_consults",
+        "schedule": timedelta(minutes=1),
+    },
     "hospital-review-credential-expiry": {
         "task": "hospital.tasks.review_credential_expiry",
         "schedule": timedelta(hours=24),
