@@ -25,4 +25,3 @@ urlpatterns = [
 ]
 urlpatterns += consultations.urlpatterns
 urlpatterns += records.urlpatterns
-urlpatterns += records.urlpatterns
