@@ -12,6 +12,7 @@ an unknown frequency, a child's dose without a weight) is itself a finding, neve
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -48,6 +49,13 @@ ELDERLY_AGE_YEARS = 65
 # Women in this age range with no recorded pregnancy status get a reminder for drugs that
 # must be avoided in pregnancy.
 CHILDBEARING_AGE_YEARS = (12, 55)
+# Classes where two different members together add toxicity (bleeding, GI and kidney injury):
+# a duplicate here is major, and it is one across the class's level-4 subgroups too
+# (ibuprofen M01AE with diclofenac M01AB; warfarin B01AA with rivaroxaban B01AF).
+HIGH_RISK_DUPLICATE_CLASSES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("systemic NSAIDs", "非甾体抗炎药", ("M01A",)),
+    ("anticoagulants", "抗凝药", ("B01AA", "B01AB", "B01AE", "B01AF")),
+)
 # PRN ("as needed") has no fixed frequency; the dose check assumes the usual label ceiling of
 # four doses a day, so a PRN dose that would exceed the maximum at 4×/day is flagged.
 PRN_ASSUMED_DOSES_PER_DAY = Decimal(4)
@@ -197,12 +205,14 @@ _UNITS: dict[str, tuple[str, Decimal]] = {
     "万单位": ("unit", Decimal(10000)),
     "万iu": ("unit", Decimal(10000)),
     "mmol": ("amount", Decimal(1)),
+    "mbq": ("activity", Decimal(1)),
+    "gbq": ("activity", Decimal(1000)),
 }
 # A "dose form unit" (one tablet, one capsule, one puff): converted through the drug's strength.
 _COUNT_UNIT_NAMES = """
     tablet tablets tab tabs 片 capsule capsules cap caps 粒 pill pills 丸 sachet sachets 袋 包
     piece pieces 支 枚 suppository patch 贴 puff puffs 揿 喷 drop drops 滴 ampoule vial dose
-    doses spray sprays
+    doses spray sprays application applications inhalation inhalations 吸 次
 """
 _COUNT_UNITS = frozenset(_COUNT_UNIT_NAMES.split())
 
@@ -218,15 +228,38 @@ def _dimension(unit: str) -> tuple[str, Decimal] | None:
     return _UNITS.get(key)
 
 
-def _parse_strength_unit(unit: str) -> tuple[str, Decimal, str]:
-    """ "mg" → (mg, 1, count); "mg/5ml" → (mg, 5, ml); "mg/ml" → (mg, 1, ml)."""
-    numerator, _, denominator = unit.partition("/")
-    if not denominator:
-        return numerator, Decimal(1), "tablet"
-    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)?\s*(.+?)\s*", denominator)
-    if not match:
-        return numerator, Decimal(1), denominator
-    return numerator, Decimal(match.group(1) or 1), match.group(2)
+_CONCENTRATION = re.compile(
+    r"(\d+(?:\.\d+)?)\s*([a-zµμ]+)\s*/\s*(\d+(?:\.\d+)?)?\s*(ml|l)\b", re.IGNORECASE
+)
+_LIQUID_FORMS = re.compile(
+    r"solution|suspension|syrup|emulsion|elixir|liquid|drops|溶液|混悬|糖浆|乳|口服液|滴",
+    re.IGNORECASE,
+)
+
+
+def _strength_basis(drug: Drug) -> tuple[str, Decimal, str]:
+    """The drug's strength as (amount unit, per how many, per what): 100 mg/5 ml → (mg, 5, ml).
+
+    An explicit "mg/5ml" strength unit says it; a bare unit ("mg") is per one dose unit when
+    the drug is dosed in something else (667 mg of lactulose dosed in mL is per mL), per mL
+    when the strength text or the dosage form says it is a liquid ("32 mg/mL"), and otherwise
+    per tablet, capsule or other single dose form.
+    """
+    numerator, _, denominator = drug.strength_unit.partition("/")
+    if denominator:
+        match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)?\s*(.+?)\s*", denominator)
+        if not match:
+            return numerator, Decimal(1), denominator
+        return numerator, Decimal(match.group(1) or 1), match.group(2)
+    strength_dim, dose_dim = _dimension(numerator), _dimension(drug.dose_unit)
+    if dose_dim is not None and (strength_dim is None or strength_dim[0] != dose_dim[0]):
+        return numerator, Decimal(1), drug.dose_unit
+    for value, unit, per_amount, per in _CONCENTRATION.findall(drug.strength):
+        if Decimal(value) == drug.strength_value and _unit_key(unit) == _unit_key(numerator):
+            return numerator, Decimal(per_amount or 1), per
+    if _LIQUID_FORMS.search(drug.dosage_form):
+        return numerator, Decimal(1), "ml"
+    return numerator, Decimal(1), "tablet"
 
 
 def _in_unit(amount: Decimal, unit: str, target: str) -> Decimal | None:
@@ -248,7 +281,7 @@ def convert_dose(amount: Decimal, unit: str, drug: Drug) -> Decimal | None:
         return direct
     if drug.strength_value is None or not drug.strength_unit:
         return None
-    per_unit, per_amount, per = _parse_strength_unit(drug.strength_unit)
+    per_unit, per_amount, per = _strength_basis(drug)
     # The strength says: strength_value `per_unit` in every `per_amount` `per`.
     in_per = _in_unit(amount, unit, per)
     if in_per is not None:
@@ -334,13 +367,19 @@ def _codes(*medicines: _Medicine) -> tuple[str, ...]:
     return tuple(proposed + others)
 
 
+_SOURCE_NAMES = {
+    "prescription": ("another prescription", "其他处方"),
+    "self_reported": ("self-reported", "自述用药"),
+}
+
+
 def _describe(medicine: _Medicine) -> tuple[str, str]:
     if medicine.proposed:
         return medicine.name_en, medicine.name_zh
-    origin = f" ({medicine.source})" if medicine.source else ""
+    source_en, source_zh = _SOURCE_NAMES.get(medicine.source, (medicine.source, medicine.source))
     return (
-        f"{medicine.name_en} (already taken{origin})",
-        f"{medicine.name_zh}（正在使用{origin.replace(' (', '：').replace(')', '')}）",
+        f"{medicine.name_en} (already taken{f': {source_en}' if source_en else ''})",
+        f"{medicine.name_zh}（正在使用{f'：{source_zh}' if source_zh else ''}）",
     )
 
 
@@ -375,6 +414,7 @@ def check_prescription(
         findings.extend(_control_class(drug))
         findings.extend(_pregnancy_and_lactation(drug, patient, pregnant, lactating))
         findings.extend(_age(drug, patient))
+    findings.extend(_pregnancy_status_reminder(drugs, patient, pregnant))
     findings.extend(_doses(known, patient))
     findings.extend(_allergies(patient.allergies, drugs, kb))
     findings.extend(_interactions(proposed, active, kb.interactions))
@@ -427,8 +467,8 @@ def _control_class(drug: Drug) -> list[Finding]:
             kind=FindingKind.FORBIDDEN_CONTROL_CLASS,
             severity=Severity.CONTRAINDICATED,
             drug_codes=(drug.code,),
-            message=f"{drug.generic_name_en} is {name_en}: it is never prescribed online.",
-            message_zh=f"{drug.generic_name_zh}属于{name_zh}，不得在互联网医院开具。",
+            message=f"{drug.generic_name_en}: {name_en}, never prescribed online.",
+            message_zh=f"{drug.generic_name_zh}：属于{name_zh}，不得在互联网医院开具。",
             management="Refer the patient to an in-person visit.",
             source=drug.source or "formulary",
             rule_id=f"control_class.{drug.control_class.value}",
@@ -462,9 +502,9 @@ _CAUTION_SEVERITY = {
     Caution.CAUTION: Severity.MODERATE,
 }
 _CAUTION_WORDS = {
-    Caution.CONTRAINDICATED: ("is contraindicated", "禁用"),
-    Caution.AVOID: ("should be avoided", "应避免使用"),
-    Caution.CAUTION: ("needs caution", "慎用"),
+    Caution.CONTRAINDICATED: ("contraindicated", "禁用"),
+    Caution.AVOID: ("avoid unless there is no alternative", "应避免使用"),
+    Caution.CAUTION: ("use with caution", "慎用"),
 }
 
 
@@ -479,35 +519,11 @@ def _pregnancy_and_lactation(
                 kind=FindingKind.PREGNANCY,
                 severity=_CAUTION_SEVERITY[drug.pregnancy_caution],
                 drug_codes=(drug.code,),
-                message=f"{drug.generic_name_en} {words_en} in pregnancy.",
-                message_zh=f"{drug.generic_name_zh}孕妇{words_zh}。",
+                message=f"{drug.generic_name_en}: {words_en} in pregnancy.",
+                message_zh=f"{drug.generic_name_zh}：孕妇{words_zh}。",
                 management="Choose an alternative safe in pregnancy, or document the reason.",
                 source=drug.source or "formulary",
                 rule_id=f"pregnancy.{drug.pregnancy_caution.value}",
-            )
-        )
-    low, high = CHILDBEARING_AGE_YEARS
-    if (
-        pregnant is None
-        and _is_female(patient.sex)
-        and low <= patient.age_years <= high
-        and drug.pregnancy_caution in (Caution.CONTRAINDICATED, Caution.AVOID)
-    ):
-        findings.append(
-            Finding(
-                kind=FindingKind.PREGNANCY,
-                severity=Severity.INFO,
-                drug_codes=(drug.code,),
-                message=(
-                    f"{drug.generic_name_en} must not be used in pregnancy and this patient's "
-                    "pregnancy status is not recorded: ask before prescribing."
-                ),
-                message_zh=(
-                    f"{drug.generic_name_zh}妊娠期禁用或应避免，患者未记录妊娠状态，开具前请确认。"
-                ),
-                management="Confirm the patient is not pregnant and record it.",
-                source=drug.source or "formulary",
-                rule_id="pregnancy.status_unknown",
             )
         )
     if lactating and drug.lactation_caution is not Caution.NONE:
@@ -517,14 +533,45 @@ def _pregnancy_and_lactation(
                 kind=FindingKind.LACTATION,
                 severity=_CAUTION_SEVERITY[drug.lactation_caution],
                 drug_codes=(drug.code,),
-                message=f"{drug.generic_name_en} {words_en} while breastfeeding.",
-                message_zh=f"{drug.generic_name_zh}哺乳期{words_zh}。",
+                message=f"{drug.generic_name_en}: {words_en} while breastfeeding.",
+                message_zh=f"{drug.generic_name_zh}：哺乳期{words_zh}。",
                 management="Choose an alternative compatible with breastfeeding, or pause it.",
                 source=drug.source or "formulary",
                 rule_id=f"lactation.{drug.lactation_caution.value}",
             )
         )
     return findings
+
+
+def _pregnancy_status_reminder(
+    drugs: Sequence[Drug], patient: PatientFacts, pregnant: bool | None
+) -> list[Finding]:
+    """One quiet reminder, for the whole prescription, to ask a woman who might be pregnant."""
+    low, high = CHILDBEARING_AGE_YEARS
+    if pregnant is not None or not _is_female(patient.sex):
+        return []
+    if not low <= patient.age_years <= high:
+        return []
+    risky = [d for d in drugs if d.pregnancy_caution in (Caution.CONTRAINDICATED, Caution.AVOID)]
+    if not risky:
+        return []
+    names_en = ", ".join(d.generic_name_en for d in risky)
+    names_zh = "、".join(d.generic_name_zh for d in risky)
+    return [
+        Finding(
+            kind=FindingKind.PREGNANCY,
+            severity=Severity.INFO,
+            drug_codes=tuple(sorted(d.code for d in risky)),
+            message=(
+                f"Pregnancy status is not recorded; {names_en} must be avoided in pregnancy: "
+                "ask before prescribing."
+            ),
+            message_zh=f"患者未记录妊娠状态；{names_zh}妊娠期禁用或应避免，开具前请确认。",
+            management="Confirm whether the patient is pregnant and record it.",
+            source="formulary",
+            rule_id="pregnancy.status_unknown",
+        )
+    ]
 
 
 def _age(drug: Drug, patient: PatientFacts) -> list[Finding]:
@@ -538,11 +585,11 @@ def _age(drug: Drug, patient: PatientFacts) -> list[Finding]:
                 severity=Severity.MAJOR,
                 drug_codes=(drug.code,),
                 message=(
-                    f"{drug.generic_name_en} is not for patients under {_fmt(minimum)} years "
+                    f"{drug.generic_name_en}: not for patients under {_fmt(minimum)} years "
                     f"(patient is {age:g})."
                     + (f" {drug.paediatric_caution}" if drug.paediatric_caution else "")
                 ),
-                message_zh=f"{drug.generic_name_zh}不适用于{_fmt(minimum)}岁以下患者（患者{age:g}岁）。",
+                message_zh=f"{drug.generic_name_zh}：不适用于{_fmt(minimum)}岁以下患者（患者{age:g}岁）。",
                 management="Choose an alternative licensed for this age.",
                 source=drug.source or "formulary",
                 rule_id="age.paediatric_minimum",
@@ -554,8 +601,8 @@ def _age(drug: Drug, patient: PatientFacts) -> list[Finding]:
                 kind=FindingKind.PAEDIATRIC_AGE,
                 severity=Severity.INFO,
                 drug_codes=(drug.code,),
-                message=f"{drug.generic_name_en} in children: {drug.paediatric_caution}",
-                message_zh=f"{drug.generic_name_zh}儿童用药注意：{drug.paediatric_caution}",
+                message=f"{drug.generic_name_en}: in children: {drug.paediatric_caution}",
+                message_zh=f"{drug.generic_name_zh}：儿童用药注意：{drug.paediatric_caution}",
                 management="Check the paediatric dosing and cautions.",
                 source=drug.source or "formulary",
                 rule_id="age.paediatric_caution",
@@ -567,8 +614,8 @@ def _age(drug: Drug, patient: PatientFacts) -> list[Finding]:
                 kind=FindingKind.ELDERLY,
                 severity=Severity.MODERATE,
                 drug_codes=(drug.code,),
-                message=f"{drug.generic_name_en} in older adults: {drug.elderly_caution}",
-                message_zh=f"{drug.generic_name_zh}老年人慎用：{drug.elderly_caution}",
+                message=f"{drug.generic_name_en}: in older adults: {drug.elderly_caution}",
+                message_zh=f"{drug.generic_name_zh}：老年人用药注意：{drug.elderly_caution}",
                 management="Consider a safer alternative or a lower dose, and monitor.",
                 source=drug.source or "formulary",
                 rule_id="age.elderly",
@@ -727,6 +774,7 @@ _SEPARATORS = re.compile(r"[,，、;；/|]|\band\b|和|及")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
+@functools.lru_cache(maxsize=4096)
 def allergy_terms(text: str) -> frozenset[str]:
     """The forms under which a recorded allergy (or an allergen name) can be matched.
 
@@ -777,14 +825,23 @@ def _allergies(
     allergies: Sequence[RecordedAllergy], drugs: Sequence[Drug], kb: Knowledge
 ) -> list[Finding]:
     best: dict[str, _AllergyHit] = {}
+    if not allergies:
+        return []
+    rules_by_group: dict[str, list[AllergyRule]] = {}
+    for rule in kb.allergy_rules:
+        rules_by_group.setdefault(normalize_term(rule.allergen), []).append(rule)
+    group_terms = {
+        group: frozenset().union(*(_rule_terms(r) for r in rules))
+        for group, rules in rules_by_group.items()
+    }
     for allergy in allergies:
         recorded = allergy_terms(allergy.substance)
         if not recorded:
             continue
         named = _named_ingredients(recorded, kb)
-        groups = _allergen_groups(recorded, named, kb)
+        groups = _allergen_groups(recorded, named, rules_by_group, group_terms, kb)
         for drug in drugs:
-            hit = _allergy_hit(drug, allergy, named, groups, kb)
+            hit = _allergy_hit(drug, allergy, named, groups)
             if hit is not None and (
                 drug.code not in best or hit.severity.rank > best[drug.code].severity.rank
             ):
@@ -843,28 +900,57 @@ def _named_ingredients(recorded: frozenset[str], kb: Knowledge) -> set[str]:
 
 
 def _allergen_groups(
-    recorded: frozenset[str], named: set[str], kb: Knowledge
+    recorded: frozenset[str],
+    named: set[str],
+    rules_by_group: dict[str, list[AllergyRule]],
+    group_terms: dict[str, frozenset[str]],
+    kb: Knowledge,
 ) -> dict[str, list[AllergyRule]]:
-    """Allergen groups (allergen → its rules) the allergy belongs to.
+    """Allergen groups (allergen → its rules) that apply to the recorded allergy.
 
-    By name ("青霉素", "penicillins"), or because a named ingredient is itself a member of the
-    group: the group's contraindicated rules are its own class (amoxicillin is a penicillin),
-    while its weaker rules are cross-reactions and do not make a member.
+    A group applies when the allergy names it ("青霉素", "penicillins", a listed synonym).
+    When no group is named, an ingredient the allergy names brings in the narrowest group it
+    belongs to: a group's contraindicated rules describe its own class (amoxicillin is a
+    penicillin), its weaker rules are cross-reactions and do not make a member. The narrowest
+    wins so that an allergy to one cephalosporin brings in the cephalosporin rules, not the
+    umbrella beta-lactam group that would forbid every penicillin too.
     """
-    rules_by_group: dict[str, list[AllergyRule]] = {}
-    for rule in kb.allergy_rules:
-        rules_by_group.setdefault(normalize_term(rule.allergen), []).append(rule)
-    groups: dict[str, list[AllergyRule]] = {}
-    for group, rules in rules_by_group.items():
-        names = frozenset().union(*(allergy_terms(n) for r in rules for n in r.names))
-        if _names_match(recorded, names) or any(
+    by_name = {
+        group: rules
+        for group, rules in rules_by_group.items()
+        if _names_match(recorded, group_terms[group])
+    }
+    if by_name or not named:
+        return by_name
+    member_of = {
+        group: rules
+        for group, rules in rules_by_group.items()
+        if any(
             _is_class_member(ingredient, rule, kb)
             for ingredient in named
             for rule in rules
             if rule.severity is Severity.CONTRAINDICATED
-        ):
-            groups[group] = rules
-    return groups
+        )
+    }
+    if not member_of:
+        return {}
+    breadth = {group: _class_size(rules, kb) for group, rules in member_of.items()}
+    narrowest = min(breadth.values())
+    return {group: rules for group, rules in member_of.items() if breadth[group] == narrowest}
+
+
+def _rule_terms(rule: AllergyRule) -> frozenset[str]:
+    return frozenset().union(*(allergy_terms(name) for name in rule.names))
+
+
+def _class_size(rules: Sequence[AllergyRule], kb: Knowledge) -> int:
+    """How many formulary drugs the group's own class (its contraindicated rules) covers."""
+    own = [r.matches for r in rules if r.severity is Severity.CONTRAINDICATED]
+    return sum(
+        1
+        for drug in kb.drugs_by_code.values()
+        if any(m.matches(drug.ingredients, drug.atc_code) for m in own)
+    )
 
 
 def _is_class_member(ingredient: str, rule: AllergyRule, kb: Knowledge) -> bool:
@@ -883,20 +969,8 @@ def _allergy_hit(
     allergy: RecordedAllergy,
     named: set[str],
     groups: dict[str, list[AllergyRule]],
-    kb: Knowledge,
 ) -> _AllergyHit | None:
     recorded = allergy_terms(allergy.substance)
-    direct = sorted(i for i in drug.ingredients if i in named)
-    if direct:
-        return _AllergyHit(
-            severity=Severity.CONTRAINDICATED,
-            rule_id=f"allergy:ingredient:{direct[0]}",
-            note="",
-            note_zh="",
-            source="patient allergy record",
-            allergy=allergy,
-            via="" if recorded & set(direct) else f"contains {', '.join(direct)}",
-        )
     best: AllergyRule | None = None
     for rules in groups.values():
         for rule in rules:
@@ -904,6 +978,19 @@ def _allergy_hit(
                 best is None or rule.severity.rank > best.severity.rank
             ):
                 best = rule
+    direct = sorted(i for i in drug.ingredients if i in named)
+    if direct:
+        # The drug contains what the patient reacted to: contraindicated whatever the class
+        # rules say; their note still explains the class.
+        return _AllergyHit(
+            severity=Severity.CONTRAINDICATED,
+            rule_id=f"allergy:ingredient:{direct[0]}",
+            note=best.note if best else "",
+            note_zh=best.note_zh if best else "",
+            source=(best.source if best else "") or "patient allergy record",
+            allergy=allergy,
+            via="" if recorded & set(direct) else f"contains {', '.join(direct)}",
+        )
     if best is None:
         return None
     return _AllergyHit(
@@ -913,7 +1000,7 @@ def _allergy_hit(
         note_zh=best.note_zh,
         source=best.source or "allergy cross-reactivity rules",
         allergy=allergy,
-        via="" if recorded & best.names else f"cross-reactivity with {best.allergen}",
+        via="" if recorded & best.names else f"{best.allergen} group",
     )
 
 
@@ -932,11 +1019,27 @@ def _interactions(
             if first.identity == second.identity or first.ingredients == second.ingredients:
                 continue
             pairs.setdefault(frozenset({first.identity, second.identity}), (first, second))
+    # Which rule sides each medicine matches, once per medicine rather than once per pair.
+    medicines = {m.identity: m for pair in pairs.values() for m in pair}
+    sides = {
+        identity: (
+            frozenset(
+                i for i, r in enumerate(rules) if r.side_a.matches(m.ingredients, m.atc_code)
+            ),
+            frozenset(
+                i for i, r in enumerate(rules) if r.side_b.matches(m.ingredients, m.atc_code)
+            ),
+        )
+        for identity, m in medicines.items()
+    }
     findings = []
     for first, second in pairs.values():
-        rule = _worst_interaction(first, second, rules)
-        if rule is None:
+        first_a, first_b = sides[first.identity]
+        second_a, second_b = sides[second.identity]
+        matching = (first_a & second_b) | (second_a & first_b)
+        if not matching:
             continue
+        rule = _worst_interaction(rules[i] for i in sorted(matching))
         first_en, first_zh = _describe(first)
         second_en, second_zh = _describe(second)
         findings.append(
@@ -954,26 +1057,16 @@ def _interactions(
     return findings
 
 
-def _worst_interaction(
-    first: _Medicine, second: _Medicine, rules: Sequence[InteractionRule]
-) -> InteractionRule | None:
-    """The most severe rule for the pair; an ingredient rule wins a tie over a class rule."""
-    best: InteractionRule | None = None
-    best_key = (-1, -1)
-    for rule in rules:
-        forward = rule.side_a.matches(first.ingredients, first.atc_code) and rule.side_b.matches(
-            second.ingredients, second.atc_code
-        )
-        backward = rule.side_a.matches(second.ingredients, second.atc_code) and rule.side_b.matches(
-            first.ingredients, first.atc_code
-        )
-        if not (forward or backward):
-            continue
-        specificity = (rule.side_a.kind == "ingredient") + (rule.side_b.kind == "ingredient")
-        key = (rule.severity.rank, specificity)
-        if key > best_key:
-            best, best_key = rule, key
-    return best
+def _worst_interaction(matching: Iterable[InteractionRule]) -> InteractionRule:
+    """The most severe rule for a pair; an ingredient rule wins a tie over a class rule, and
+    the first in the file wins a full tie."""
+    return max(
+        matching,
+        key=lambda rule: (
+            rule.severity.rank,
+            (rule.side_a.kind == "ingredient") + (rule.side_b.kind == "ingredient"),
+        ),
+    )
 
 
 def _duplicates(
@@ -998,6 +1091,10 @@ def _duplicates(
                 seen.add(key)
                 findings.append(finding)
     return findings
+
+
+def _in_class(medicine: _Medicine, prefixes: tuple[str, ...]) -> bool:
+    return medicine.atc_code.upper().startswith(prefixes)
 
 
 def _duplicate(first: _Medicine, second: _Medicine, kb: Knowledge) -> Finding | None:
@@ -1042,7 +1139,25 @@ def _duplicate(first: _Medicine, second: _Medicine, kb: Knowledge) -> Finding | 
             rule_id="duplicate.same_ingredient",
         )
     group = first.atc_level4
-    if group and group == second.atc_level4 and group not in kb.duplicate_therapy_exceptions:
+    excepted = group in kb.duplicate_therapy_exceptions and group == second.atc_level4
+    for name_en, name_zh, prefixes in HIGH_RISK_DUPLICATE_CLASSES:
+        if excepted:
+            break
+        if _in_class(first, prefixes) and _in_class(second, prefixes):
+            return Finding(
+                kind=FindingKind.DUPLICATE_THERAPY,
+                severity=Severity.MAJOR,
+                drug_codes=_codes(first, second),
+                message=(
+                    f"{first_en} and {second_en} are both {name_en}: "
+                    "additive toxicity, use only one."
+                ),
+                message_zh=f"{first_zh}与{second_zh}均为{name_zh}，毒性叠加，只能使用一种。",
+                management="Keep one drug of this class.",
+                source="ATC classification",
+                rule_id=f"duplicate.class:{'/'.join(prefixes)}",
+            )
+    if group and group == second.atc_level4 and not excepted:
         return Finding(
             kind=FindingKind.DUPLICATE_THERAPY,
             severity=Severity.MODERATE,

@@ -171,6 +171,33 @@ FORMULARY = [
         elderly_caution="Anticholinergic; avoid (Beers).",
     ),
     drug("MOR", "吗啡", "Morphine", "morphine", "N02AA01", control_class="narcotic"),
+    drug("DICLO", "双氯芬酸钠", "Diclofenac", "diclofenac sodium", "M01AB05"),
+    drug(
+        "IBUSUSP",
+        "布洛芬混悬液",
+        "Ibuprofen suspension",
+        "ibuprofen",
+        "M01AE01",
+        strength="2 g/100 mL (20 mg/mL)",
+        strength_value="20",
+        strength_unit="mg",
+        dosage_form="oral suspension",
+        adult_max_daily_dose="1200",
+        paediatric_max_daily_dose_per_kg="40",
+    ),
+    drug(
+        "LAC",
+        "乳果糖口服溶液",
+        "Lactulose oral solution",
+        "lactulose",
+        "A06AD11",
+        strength_value="667",
+        strength_unit="mg",
+        dosage_form="oral solution",
+        dose_unit="mL",
+        adult_max_daily_dose="45",
+    ),
+    drug("RIV", "利伐沙班", "Rivaroxaban", "rivaroxaban", "B01AF01"),
     drug(
         "INS",
         "甘精胰岛素",
@@ -262,6 +289,25 @@ ALLERGY_RULES = [
         "source": "BNF",
         "synonyms": "sulfa;sulpha",
     },
+]
+
+ALLERGY_RULES += [
+    {
+        "allergen": allergen,
+        "allergen_zh": allergen_zh,
+        "matches": matches,
+        "severity": severity,
+        "note": "",
+        "note_zh": "",
+        "source": "AAAAI",
+        "synonyms": "",
+    }
+    for allergen, allergen_zh, matches, severity in [
+        ("cephalosporin", "头孢菌素", "atc:J01D", "contraindicated"),
+        ("cephalosporin", "头孢菌素", "atc:J01C", "moderate"),
+        ("beta-lactam", "β-内酰胺", "atc:J01C", "contraindicated"),
+        ("beta-lactam", "β-内酰胺", "atc:J01D", "contraindicated"),
+    ]
 ]
 
 EXCEPTIONS = [{"atc_level4": "B01AC", "reason": "dual antiplatelet therapy"}]
@@ -479,6 +525,22 @@ def test_allergy_to_one_penicillin_extends_to_its_class(kb):
     }
 
 
+def test_allergy_to_one_drug_brings_in_its_narrowest_class_not_the_umbrella_group(kb):
+    # cefuroxime is a cephalosporin and a beta-lactam; the beta-lactam group would forbid
+    # every penicillin, the cephalosporin group only cautions
+    assert allergy_findings(kb, "cefuroxime", ["CXM", "AMOX"]) == {
+        "CXM": Severity.CONTRAINDICATED,
+        "AMOX": Severity.MODERATE,
+    }
+
+
+def test_shortened_chinese_class_name_names_the_class(kb):
+    assert allergy_findings(kb, "头孢过敏", ["CXM", "AMOX"]) == {
+        "CXM": Severity.CONTRAINDICATED,
+        "AMOX": Severity.MODERATE,
+    }
+
+
 def test_allergy_to_a_partner_ingredient_is_not_a_class_allergy(kb):
     # co-amoxiclav is a J01C product, but clavulanic acid alone says nothing about penicillins
     assert allergy_findings(kb, "clavulanic acid", ["AMC", "AMOX"]) == {
@@ -525,7 +587,7 @@ def test_duplicate_with_an_active_medication(kb):
     findings = check(kb, [item("AML", "5")], active=[taking("NIF", source="self_reported")])
     duplicate = only(findings, FindingKind.DUPLICATE_THERAPY)
     assert duplicate.drug_codes == ("AML", "NIF")
-    assert "self_reported" in duplicate.message
+    assert "self-reported" in duplicate.message
 
 
 def test_excepted_group_is_not_a_duplicate(kb):
@@ -540,6 +602,15 @@ def test_shared_ingredient_across_groups_is_a_major_duplicate(kb):
     duplicate = only(findings, FindingKind.DUPLICATE_THERAPY)
     assert duplicate.severity == Severity.MAJOR
     assert "paracetamol" in duplicate.message
+
+
+def test_two_nsaids_or_two_anticoagulants_are_a_major_duplicate_across_subgroups(kb):
+    nsaids = only(
+        check(kb, [item("IBU", "400"), item("DICLO", "50")]), FindingKind.DUPLICATE_THERAPY
+    )
+    assert nsaids.severity == Severity.MAJOR
+    findings = check(kb, [item("RIV", "20")], active=[taking("WAR")])
+    assert only(findings, FindingKind.DUPLICATE_THERAPY).severity == Severity.MAJOR
 
 
 def test_renewal_of_a_drug_already_taken_is_a_moderate_reminder(kb):
@@ -590,6 +661,15 @@ def test_liquid_dose_in_ml_converts_through_strength(kb):
     # 120 mg/5 ml: 40 ml QID is 3840 mg, 45 ml QID is 4320 mg
     assert check(kb, [item("PARASYR", "40", "ml", "QID")]) == []
     assert of_kind(check(kb, [item("PARASYR", "45", "ml", "QID")]), FindingKind.DOSE_OVER_MAXIMUM)
+
+
+def test_bare_strength_of_a_liquid_is_per_ml(kb):
+    # "20 mg/mL" in the strength text: 15 mL TID is 900 mg, 25 mL TID is 1500 mg (max 1200)
+    assert check(kb, [item("IBUSUSP", "15", "mL", "TID")]) == []
+    assert of_kind(check(kb, [item("IBUSUSP", "25", "mL", "TID")]), FindingKind.DOSE_OVER_MAXIMUM)
+    # lactulose is dosed in mL with 667 mg per mL: 10 g BID is about 30 mL, 20 g BID about 60
+    assert check(kb, [item("LAC", "10", "g", "BID")]) == []
+    assert of_kind(check(kb, [item("LAC", "20", "g", "BID")]), FindingKind.DOSE_OVER_MAXIMUM)
 
 
 def test_two_lines_of_one_drug_count_together(kb):
@@ -741,6 +821,12 @@ def test_unknown_pregnancy_status_is_a_quiet_reminder_for_women_of_childbearing_
     assert check(kb, [item("ATO", "20")], adult(sex="女", age_years=70)) == []
 
 
+def test_one_pregnancy_reminder_for_the_whole_prescription(kb):
+    findings = check(kb, [item("ATO", "20"), item("ENA", "10")], woman())
+    reminder = only(findings, FindingKind.PREGNANCY)
+    assert reminder.drug_codes == ("ATO",)  # enalapril has no pregnancy caution in these files
+
+
 def test_lactation(kb):
     finding = only(
         check(kb, [item("ATO", "20")], woman(pregnant=False, lactating=True)), FindingKind.LACTATION
@@ -883,3 +969,217 @@ def test_api_answers_503_when_decision_support_is_unavailable():
     assert response is not None
     assert response.status_code == 503
     assert response.data["code"] == "decision_support_unavailable"
+
+
+# --- clinical scenarios on the shipped knowledge (hospital/data) -------------------------------
+
+
+@pytest.fixture
+def shipped(settings) -> Knowledge:
+    settings.CLINICAL_KNOWLEDGE_DIR = str(SHIPPED_DIR)
+    settings.CLINICAL_KNOWLEDGE_MIN_ROWS = {}  # the production floors apply
+    return get_knowledge()
+
+
+def product(kb: Knowledge, ingredient: str, *, form: str = "tablet", **expected) -> str:
+    """Code of the shipped single-ingredient product, found by ingredient (codes may change)."""
+    candidates = sorted(
+        d.code
+        for d in kb.drugs_by_ingredient.get(ingredient, ())
+        if len(d.ingredients) == 1
+        and form in d.dosage_form
+        and all(getattr(d, name) == value for name, value in expected.items())
+    )
+    if not candidates:  # a salt: "amlodipine besilate"
+        candidates = sorted(
+            d.code
+            for d in kb.drugs_by_code.values()
+            if len(d.ingredients) == 1
+            and d.ingredients[0].startswith(ingredient + " ")
+            and form in d.dosage_form
+        )
+    assert candidates, f"no shipped {form} of {ingredient}"
+    return candidates[0]
+
+
+def worst(findings, kind) -> Severity | None:
+    return highest_severity(of_kind(findings, kind))
+
+
+def test_shipped_knowledge_loads_with_production_floors(shipped):
+    assert len(shipped.drugs_by_code) >= 50
+    assert len(shipped.interactions) >= 30
+    assert shipped.allergy_rules
+    assert "B01AC" in shipped.duplicate_therapy_exceptions
+
+
+def test_warfarin_with_ibuprofen_is_a_major_bleeding_risk(shipped):
+    findings = check(
+        shipped,
+        [
+            item(product(shipped, "warfarin"), "3"),
+            item(product(shipped, "ibuprofen", form="capsule"), "300", frequency="BID"),
+        ],
+    )
+    interaction = only(findings, FindingKind.INTERACTION)
+    assert interaction.severity.rank >= Severity.MAJOR.rank
+    assert "bleeding" in interaction.message.lower()
+    assert "出血" in interaction.message_zh
+
+
+def test_sildenafil_with_a_nitrate_is_contraindicated(shipped):
+    findings = check(
+        shipped,
+        [
+            item(product(shipped, "sildenafil"), "50"),
+            item(product(shipped, "isosorbide mononitrate"), "40"),
+        ],
+    )
+    assert worst(findings, FindingKind.INTERACTION) == Severity.CONTRAINDICATED
+
+
+def test_simvastatin_with_clarithromycin(shipped):
+    findings = check(
+        shipped,
+        [
+            item(product(shipped, "simvastatin"), "20", frequency="QN"),
+            item(product(shipped, "clarithromycin"), "250", frequency="BID"),
+        ],
+    )
+    assert worst(findings, FindingKind.INTERACTION) in {Severity.CONTRAINDICATED, Severity.MAJOR}
+
+
+def test_sertraline_for_a_patient_already_on_tramadol_risks_serotonin_syndrome(shipped):
+    tramadol = taking(ingredients=["tramadol"], atc="N02AX02", source="self_reported")
+    findings = check(shipped, [item(product(shipped, "sertraline"), "50")], active=[tramadol])
+    interaction = only(findings, FindingKind.INTERACTION)
+    assert interaction.severity.rank >= Severity.MAJOR.rank
+    assert "serotonin" in interaction.message.lower()
+
+
+def test_spironolactone_with_enalapril_risks_hyperkalaemia(shipped):
+    findings = check(
+        shipped,
+        [item(product(shipped, "spironolactone"), "20"), item(product(shipped, "enalapril"), "10")],
+    )
+    interaction = only(findings, FindingKind.INTERACTION)
+    assert interaction.severity.rank >= Severity.MAJOR.rank
+    assert "kalaemia" in interaction.message.lower()
+
+
+def test_penicillin_allergy_recorded_in_chinese(shipped):
+    amoxicillin = product(shipped, "amoxicillin", form="capsule")
+    cefuroxime = product(shipped, "cefuroxime")
+    cefalexin = product(shipped, "cefalexin", form="capsule")
+    patient = adult(allergies=(RecordedAllergy("青霉素", "rash"),))
+    findings = check(
+        shipped,
+        [
+            item(amoxicillin, "500", frequency="TID"),
+            item(cefuroxime, "250", frequency="BID"),
+            item(cefalexin, "250", frequency="QID"),
+        ],
+        patient,
+    )
+    by_drug = {f.drug_codes[0]: f.severity for f in of_kind(findings, FindingKind.ALLERGY)}
+    assert by_drug == {
+        amoxicillin: Severity.CONTRAINDICATED,
+        cefuroxime: Severity.MAJOR,
+        cefalexin: Severity.MAJOR,
+    }
+
+
+def test_amoxicillin_allergy_covers_co_amoxiclav(shipped):
+    co_amoxiclav = next(
+        d.code
+        for d in shipped.drugs_by_code.values()
+        if set(d.ingredients) == {"amoxicillin", "clavulanic acid"}
+    )
+    patient = adult(allergies=(RecordedAllergy("Amoxicillin", ""),))
+    findings = check(shipped, [item(co_amoxiclav, "1", "tablet", "BID")], patient)
+    assert only(findings, FindingKind.ALLERGY).severity == Severity.CONTRAINDICATED
+
+
+def test_two_ace_inhibitors_are_duplicate_therapy(shipped):
+    findings = check(
+        shipped,
+        [
+            item(product(shipped, "enalapril"), "10"),
+            item(product(shipped, "captopril"), "25", frequency="TID"),
+        ],
+    )
+    assert only(findings, FindingKind.DUPLICATE_THERAPY).severity.rank >= Severity.MODERATE.rank
+
+
+def test_amlodipine_for_a_patient_on_nifedipine_is_duplicate_therapy(shipped):
+    nifedipine = taking(product(shipped, "nifedipine", form="release tablet"))
+    findings = check(shipped, [item(product(shipped, "amlodipine"), "5")], active=[nifedipine])
+    duplicate = only(findings, FindingKind.DUPLICATE_THERAPY)
+    assert nifedipine.drug_code in duplicate.drug_codes
+
+
+def test_paracetamol_daily_maximum(shipped):
+    paracetamol = product(shipped, "paracetamol")
+    limit = shipped.drugs_by_code[paracetamol].adult_max_daily_dose
+    assert limit is not None
+    assert check(shipped, [item(paracetamol, "500", frequency="QID")]) == []
+    over = check(shipped, [item(paracetamol, "1.5", "g", "QID")])
+    assert only(over, FindingKind.DOSE_OVER_MAXIMUM).severity == Severity.MAJOR
+
+
+def test_ibuprofen_for_a_20_kg_child_is_dosed_by_weight(shipped):
+    suspension = product(shipped, "ibuprofen", form="suspension")
+    per_kg = shipped.drugs_by_code[suspension].paediatric_max_daily_dose_per_kg
+    assert per_kg is not None
+    limit = per_kg * 20
+    six_year_old = child(age=6, weight=20)
+    within = check(shipped, [item(suspension, str(limit / 4), "mg", "QID")], six_year_old)
+    assert of_kind(within, FindingKind.DOSE_OVER_MAXIMUM) == []
+    over = check(shipped, [item(suspension, str(limit / 3 + 50), "mg", "TID")], six_year_old)
+    assert only(over, FindingKind.DOSE_OVER_MAXIMUM).rule_id == "dose.daily_maximum"
+
+
+def test_child_without_a_weight(shipped):
+    suspension = product(shipped, "ibuprofen", form="suspension")
+    findings = check(shipped, [item(suspension, "5", "mL", "TID")], child(age=6, weight=None))
+    assert only(findings, FindingKind.DOSE_OVER_MAXIMUM).rule_id == "dose.weight_required"
+
+
+def test_levofloxacin_in_a_12_year_old(shipped):
+    findings = check(shipped, [item(product(shipped, "levofloxacin"), "500")], child(12, 40))
+    assert worst(findings, FindingKind.PAEDIATRIC_AGE) == Severity.MAJOR
+
+
+def test_atorvastatin_in_pregnancy_is_contraindicated(shipped):
+    findings = check(shipped, [item(product(shipped, "atorvastatin"), "20")], woman(pregnant=True))
+    assert worst(findings, FindingKind.PREGNANCY) == Severity.CONTRAINDICATED
+
+
+def test_beers_drug_in_an_older_patient(shipped):
+    findings = check(
+        shipped,
+        [item(product(shipped, "amitriptyline"), "25", frequency="QN")],
+        adult(age_years=78),
+    )
+    elderly = only(findings, FindingKind.ELDERLY)
+    assert elderly.severity == Severity.MODERATE
+    assert "Beers" in elderly.message
+
+
+def test_morphine_is_never_prescribed_online(shipped):
+    morphine = product(shipped, "morphine", form="tablet")
+    findings = check(shipped, [item(morphine, "30", frequency="Q12H")])
+    assert highest_severity(findings) == Severity.CONTRAINDICATED
+    assert only(findings, FindingKind.FORBIDDEN_CONTROL_CLASS).drug_codes == (morphine,)
+
+
+def test_unknown_code_on_the_shipped_formulary(shipped):
+    findings = check(shipped, [item("no-such-drug-1mg-tab", "1")])
+    assert only(findings, FindingKind.UNKNOWN_DRUG).severity == Severity.CONTRAINDICATED
+
+
+def test_every_shipped_drug_can_be_checked_at_a_plain_dose(shipped):
+    # each product, one dose unit QD, for an adult: never a crash, never an unconvertible unit
+    for code, drug in shipped.drugs_by_code.items():
+        findings = check(shipped, [item(code, "1", drug.dose_unit, "QD")])
+        assert all(f.rule_id != "dose.unit_incompatible" for f in findings), code
