@@ -117,6 +117,8 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'xinglin.sqlite3'}"),
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    if DATABASES["default"]["NAME"] != ":memory:":
+        Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     # Web, worker and beat write at once on the embedded default: WAL lets readers go on
     # while one writes, IMMEDIATE takes the write lock up front instead of failing mid-way.
     DATABASES["default"]["OPTIONS"] = {
