@@ -289,6 +289,16 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "ENUM_NAME_OVERRIDES": {
+        "RecordSourceEnum": "hospital.models.records.RecordSource",
+        "AllergyStatusEnum": "hospital.models.records.Allergy.Status",
+        "MedicationStatusEnum": "hospital.models.records.Medication.Status",
+        "MedicationSourceEnum": "hospital.models.records.Medication.Source",
+        "ReadingKindEnum": "hospital.models.records.Reading.Kind",
+        "ReadingStatusEnum": "hospital.models.records.Reading.Status",
+        "MedicalDocumentKindEnum": "hospital.models.records.MedicalDocument.Kind",
+        "MedicalDocumentStatusEnum": "hospital.models.records.MedicalDocument.Status",
+    },
 }
 
 # Largest request body accepted, in bytes; larger gets a 413 JSON answer.

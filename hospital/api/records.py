@@ -261,7 +261,12 @@ class MedicationInput(serializers.Serializer):
 
 
 class MedicationStatusInput(serializers.Serializer):
-    status = serializers.ChoiceField(choices=[("stopped", "stopped"), ("entered_in_error", "x")])
+    status = serializers.ChoiceField(
+        choices=[
+            (Medication.Status.STOPPED.value, Medication.Status.STOPPED.label),
+            (Medication.Status.ENTERED_IN_ERROR.value, Medication.Status.ENTERED_IN_ERROR.label),
+        ]
+    )
 
 
 class ReadingInput(serializers.Serializer):
