@@ -152,6 +152,18 @@ FREQUENCY_PER_DAY: dict[str, Decimal] = {
     "PRN": PRN_ASSUMED_DOSES_PER_DAY,
     "STAT": Decimal(1),
     "ONCE": Decimal(1),
+    # as often written on Chinese prescriptions
+    "每日一次": Decimal(1),
+    "每日两次": Decimal(2),
+    "每日二次": Decimal(2),
+    "每日三次": Decimal(3),
+    "每日四次": Decimal(4),
+    "每晚一次": Decimal(1),
+    "睡前": Decimal(1),
+    "隔日一次": Decimal("0.5"),
+    "每周一次": Decimal(1) / Decimal(7),
+    "必要时": PRN_ASSUMED_DOSES_PER_DAY,
+    "立即": Decimal(1),
 }
 _EVERY_N_HOURS = re.compile(r"Q(\d{1,2})H")
 
@@ -654,6 +666,8 @@ def _doses(known: Sequence[tuple[ProposedItem, Drug]], patient: PatientFacts) ->
             findings.append(problem)
             continue
         assert daily is not None
+        if drug.weekly_dosing:
+            findings.extend(_weekly_frequency(drug, drug_items))
         findings.extend(_dose_against_limit(drug, daily, drug_items, patient))
     return findings
 
@@ -701,16 +715,44 @@ def _daily_dose(
     return total, None
 
 
+def _weekly_frequency(drug: Drug, drug_items: Sequence[ProposedItem]) -> list[Finding]:
+    """A once-weekly drug given more often: the classic fatal methotrexate error."""
+    too_often = [i for i in drug_items if frequency_per_day(i.frequency) > FREQUENCY_PER_DAY["QW"]]
+    if not too_often:
+        return []
+    frequencies = ", ".join(i.frequency for i in too_often)
+    return [
+        Finding(
+            kind=FindingKind.DOSE_OVER_MAXIMUM,
+            severity=Severity.CONTRAINDICATED,
+            drug_codes=(drug.code,),
+            message=(
+                f"{drug.generic_name_en}: taken once a week, but prescribed {frequencies}; "
+                "more frequent dosing is a known fatal error."
+            ),
+            message_zh=f"{drug.generic_name_zh}：应每周服用一次，处方频次为{frequencies}，"
+            "按日服用可致严重甚至致命的中毒。",
+            management="Prescribe QW (once a week) and name the day.",
+            source=drug.source or "formulary",
+            rule_id="dose.weekly_drug_frequency",
+        )
+    ]
+
+
 def _dose_against_limit(
     drug: Drug, daily: Decimal, drug_items: Sequence[ProposedItem], patient: PatientFacts
 ) -> list[Finding]:
+    """Daily dose against the limit; for a once-weekly drug, the weekly dose (× 7)."""
+    if drug.weekly_dosing:
+        daily *= 7
+    period_en, period_zh = ("a week", "每周") if drug.weekly_dosing else ("a day", "每日")
     unit = drug.dose_unit
     how = " + ".join(f"{_fmt(Decimal(i.dose))} {i.dose_unit} {i.frequency}" for i in drug_items)
-    if any(_frequency_code(i.frequency) == "PRN" for i in drug_items):
+    if any(_frequency_code(i.frequency) in {"PRN", "必要时"} for i in drug_items):
         how += f" (PRN counted as up to {PRN_ASSUMED_DOSES_PER_DAY} doses a day)"
     adult_max = drug.adult_max_daily_dose
     findings = []
-    limit, basis_en, basis_zh = adult_max, "adult maximum", "成人每日最大剂量"
+    limit, basis_en, basis_zh = adult_max, "adult maximum", f"成人{period_zh}最大剂量"
     per_kg = drug.paediatric_max_daily_dose_per_kg
     if patient.age_years < ADULT_AGE_YEARS and per_kg is not None:
         weight = patient.weight_kg
@@ -720,9 +762,9 @@ def _dose_against_limit(
                     drug,
                     "dose.weight_required",
                     f"{drug.generic_name_en}: the patient is a child and no weight is recorded; "
-                    f"the dose limit is {_fmt(per_kg)} {unit}/kg per day.",
+                    f"the dose limit is {_fmt(per_kg)} {unit}/kg {period_en}.",
                     f"{drug.generic_name_zh}：患者为儿童且未记录体重，无法按体重"
-                    f"（每日 {_fmt(per_kg)} {unit}/kg）核对剂量。",
+                    f"（{period_zh} {_fmt(per_kg)} {unit}/kg）核对剂量。",
                     "Record the child's weight and check the dose per kg.",
                 )
             )
@@ -731,15 +773,17 @@ def _dose_against_limit(
             if adult_max is None or by_weight < adult_max:
                 limit = by_weight
                 basis_en = f"paediatric maximum ({_fmt(per_kg)} {unit}/kg × {_fmt(weight)} kg)"
-                basis_zh = f"儿童每日最大剂量（{_fmt(per_kg)} {unit}/kg × {_fmt(weight)} kg）"
+                basis_zh = (
+                    f"儿童{period_zh}最大剂量（{_fmt(per_kg)} {unit}/kg × {_fmt(weight)} kg）"
+                )
     if limit is not None and daily > limit:
         findings.append(
             _dose_finding(
                 drug,
                 "dose.daily_maximum",
-                f"{drug.generic_name_en}: {_fmt(daily)} {unit} a day ({how}) exceeds the "
-                f"{basis_en} of {_fmt(limit)} {unit} a day.",
-                f"{drug.generic_name_zh}：每日剂量 {_fmt(daily)} {unit}（{how}）超过"
+                f"{drug.generic_name_en}: {_fmt(daily)} {unit} {period_en} ({how}) exceeds "
+                f"the {basis_en} of {_fmt(limit)} {unit} {period_en}.",
+                f"{drug.generic_name_zh}：{period_zh}剂量 {_fmt(daily)} {unit}（{how}）超过"
                 f"{basis_zh} {_fmt(limit)} {unit}。",
                 "Reduce the dose or the frequency.",
             )

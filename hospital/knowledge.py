@@ -193,6 +193,9 @@ class Drug:
     elderly_caution: str = ""
     paediatric_caution: str = ""
     long_term_allowed: bool = False
+    # Taken once a week (low-dose methotrexate, alendronate 70 mg): adult_max_daily_dose then
+    # holds the maximum weekly dose, and dosing more often than weekly is itself an error.
+    weekly_dosing: bool = False
     insurance_category: InsuranceCategory | None = None
     national_code: str = ""
     source: str = ""
@@ -419,6 +422,8 @@ def drug_from_row(row: Mapping[str, str]) -> Drug:
         elderly_caution=row["elderly_caution"].strip(),
         paediatric_caution=row["paediatric_caution"].strip(),
         long_term_allowed=_bool(row["long_term_allowed"], "long_term_allowed"),
+        # The files mark once-weekly products in the optional notes column (see data/README.md).
+        weekly_dosing="once weekly" in (row.get("notes") or "").lower(),
         insurance_category=(
             _enum(InsuranceCategory, category, "insurance_category") if category else None
         ),

@@ -60,6 +60,7 @@ DRUG_DEFAULTS = {
     "insurance_category": "jia",
     "national_code": "",
     "source": "label",
+    "notes": "",
 }
 
 
@@ -199,6 +200,15 @@ FORMULARY = [
     ),
     drug("RIV", "利伐沙班", "Rivaroxaban", "rivaroxaban", "B01AF01"),
     drug(
+        "MTX",
+        "甲氨蝶呤片",
+        "Methotrexate",
+        "methotrexate",
+        "L04AX03",
+        adult_max_daily_dose="25",
+        notes="ONCE WEEKLY: the limit is per weekly dose.",
+    ),
+    drug(
         "INS",
         "甘精胰岛素",
         "Insulin glargine",
@@ -323,7 +333,7 @@ def write_csv(path: Path, columns, rows) -> None:
 def write_knowledge(folder: Path, **overrides) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     files = {
-        "formulary.csv": (FORMULARY_COLUMNS, FORMULARY),
+        "formulary.csv": ((*FORMULARY_COLUMNS, "notes"), FORMULARY),
         "interactions.csv": (INTERACTION_COLUMNS, INTERACTIONS),
         "allergy_cross_reactivity.csv": ((*ALLERGY_COLUMNS, "synonyms"), ALLERGY_RULES),
         "duplicate_therapy_exceptions.csv": (DUPLICATE_EXCEPTION_COLUMNS, EXCEPTIONS),
@@ -421,6 +431,14 @@ def only(findings, kind) -> Finding:
     ],
 )
 def test_frequency_per_day(code, per_day):
+    assert frequency_per_day(code) == Decimal(per_day)
+
+
+@pytest.mark.parametrize(
+    ("code", "per_day"),
+    [("每日三次", 3), ("每日两次", 2), ("必要时", 4), ("隔日一次", Decimal("0.5"))],
+)
+def test_chinese_frequencies(code, per_day):
     assert frequency_per_day(code) == Decimal(per_day)
 
 
@@ -670,6 +688,17 @@ def test_bare_strength_of_a_liquid_is_per_ml(kb):
     # lactulose is dosed in mL with 667 mg per mL: 10 g BID is about 30 mL, 20 g BID about 60
     assert check(kb, [item("LAC", "10", "g", "BID")]) == []
     assert of_kind(check(kb, [item("LAC", "20", "g", "BID")]), FindingKind.DOSE_OVER_MAXIMUM)
+
+
+def test_once_weekly_drug_is_checked_per_week_and_never_daily(kb):
+    assert check(kb, [item("MTX", "15", frequency="QW")]) == []
+    over = only(check(kb, [item("MTX", "30", frequency="QW")]), FindingKind.DOSE_OVER_MAXIMUM)
+    assert "a week" in over.message
+    assert "每周" in over.message_zh
+    # 2.5 mg daily is only 17.5 mg a week, but daily methotrexate is the fatal error
+    daily = only(check(kb, [item("MTX", "2.5", frequency="QD")]), FindingKind.DOSE_OVER_MAXIMUM)
+    assert daily.severity == Severity.CONTRAINDICATED
+    assert daily.rule_id == "dose.weekly_drug_frequency"
 
 
 def test_two_lines_of_one_drug_count_together(kb):
@@ -1183,3 +1212,11 @@ def test_every_shipped_drug_can_be_checked_at_a_plain_dose(shipped):
     for code, drug in shipped.drugs_by_code.items():
         findings = check(shipped, [item(code, "1", drug.dose_unit, "QD")])
         assert all(f.rule_id != "dose.unit_incompatible" for f in findings), code
+
+
+def test_daily_methotrexate_on_the_shipped_formulary(shipped):
+    methotrexate = product(shipped, "methotrexate")
+    assert shipped.drugs_by_code[methotrexate].weekly_dosing
+    findings = check(shipped, [item(methotrexate, "7.5", frequency="QD")])
+    assert highest_severity(findings) == Severity.CONTRAINDICATED
+    assert check(shipped, [item(methotrexate, "7.5", frequency="QW")]) == []
