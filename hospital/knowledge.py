@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -481,9 +482,15 @@ def _read_rows(
     columns: tuple[str, ...],
     parse: Callable[[Mapping[str, str]], _T],
     min_rows: int,
+    fingerprint: Callable[[bytes], object],
 ) -> list[_T]:
+    """Parse one file; its name and bytes go to `fingerprint`, so the version is of what was
+    read, not of a file replaced since."""
     try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
+        content = path.read_bytes()
+        fingerprint(path.name.encode())
+        fingerprint(content)
+        with io.StringIO(content.decode("utf-8-sig"), newline="") as handle:
             reader = csv.DictReader(handle)
             header = [h.strip() for h in reader.fieldnames or []]
             missing = [c for c in columns if c not in header]
@@ -541,23 +548,34 @@ def load_knowledge(directory: Path | str) -> Knowledge:
     """Read and validate the four files in `directory` (uncached); raises KnowledgeUnavailable."""
     folder = Path(directory)
     minimum = _min_rows()
+    digest = hashlib.sha256()
     drugs = _read_rows(
-        folder / FORMULARY_FILE, FORMULARY_COLUMNS, drug_from_row, minimum[FORMULARY_FILE]
+        folder / FORMULARY_FILE,
+        FORMULARY_COLUMNS,
+        drug_from_row,
+        minimum[FORMULARY_FILE],
+        digest.update,
     )
     interactions = _read_rows(
         folder / INTERACTIONS_FILE,
         INTERACTION_COLUMNS,
         interaction_from_row,
         minimum[INTERACTIONS_FILE],
+        digest.update,
     )
     allergy_rules = _read_rows(
-        folder / ALLERGY_FILE, ALLERGY_COLUMNS, allergy_rule_from_row, minimum[ALLERGY_FILE]
+        folder / ALLERGY_FILE,
+        ALLERGY_COLUMNS,
+        allergy_rule_from_row,
+        minimum[ALLERGY_FILE],
+        digest.update,
     )
     exceptions = _read_rows(
         folder / DUPLICATE_EXCEPTIONS_FILE,
         DUPLICATE_EXCEPTION_COLUMNS,
         _duplicate_exception_from_row,
         minimum[DUPLICATE_EXCEPTIONS_FILE],
+        digest.update,
     )
     _check_unique(FORMULARY_FILE, (d.code for d in drugs), "code")
     _check_unique(INTERACTIONS_FILE, (r.id for r in interactions), "id")
@@ -567,7 +585,7 @@ def load_knowledge(directory: Path | str) -> Knowledge:
         interactions=tuple(interactions),
         allergy_rules=tuple(allergy_rules),
         duplicate_therapy_exceptions=dict(exceptions),
-        version=_files_hash(folder),
+        version=digest.hexdigest()[:16],
     )
 
 
@@ -578,16 +596,9 @@ def _duplicate_exception_from_row(row: Mapping[str, str]) -> tuple[str, str]:
     return group, row["reason"].strip()
 
 
-def _files_hash(folder: Path) -> str:
-    digest = hashlib.sha256()
-    for name in KNOWLEDGE_FILES:
-        digest.update(name.encode())
-        digest.update((folder / name).read_bytes())
-    return digest.hexdigest()[:16]
-
-
 _cache_lock = threading.Lock()
-_cache: dict[Path, tuple[tuple[tuple[int, int], ...], Knowledge]] = {}
+# folder → (file stamps and row floors it was validated with, knowledge)
+_cache: dict[Path, tuple[object, Knowledge]] = {}
 
 
 def _stamp(folder: Path) -> tuple[tuple[int, int], ...]:
@@ -602,9 +613,13 @@ def _stamp(folder: Path) -> tuple[tuple[int, int], ...]:
 
 
 def get_knowledge() -> Knowledge:
-    """The current knowledge for the configured folder, reloaded when a file changed."""
+    """The current knowledge for the configured folder, reloaded when a file changed.
+
+    A file that turns bad after a good load is not papered over with the old copy: every call
+    then raises KnowledgeUnavailable until the files are fixed.
+    """
     folder = knowledge_dir().resolve()
-    stamp = _stamp(folder)
+    stamp = (_stamp(folder), tuple(sorted(_min_rows().items())))
     cached = _cache.get(folder)
     if cached and cached[0] == stamp:
         return cached[1]

@@ -959,6 +959,16 @@ def test_missing_file_is_unavailable_even_after_a_good_load(kb_dir):
         check_prescription(patient=adult(), items=[item("WAR", "3")], active_medications=[])
 
 
+def test_file_broken_after_a_good_load_is_not_papered_over_with_the_old_copy(kb_dir):
+    good = get_knowledge()
+    write_knowledge(kb_dir, **{"formulary.csv": broken(FORMULARY, 0, rx_class="sometimes")})
+    with pytest.raises(KnowledgeUnavailable, match="rx_class"):
+        get_knowledge()
+    write_knowledge(kb_dir)
+    restored = get_knowledge()
+    assert restored.version == good.version
+
+
 def test_bad_header_is_unavailable(kb_dir):
     write_csv(kb_dir / "interactions.csv", ("id", "a", "b"), [{"id": "x", "a": "y", "b": "z"}])
     with pytest.raises(KnowledgeUnavailable, match="missing column"):
