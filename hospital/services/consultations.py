@@ -55,6 +55,13 @@ ATTACHMENT_SIGNATURES: tuple[tuple[bytes, str], ...] = (
 )
 
 
+class AttachmentTooLarge(DomainError):
+    """A file over the attachment limit (413, like a body over the request limit)."""
+
+    status_code = 413
+    code = "too_large"
+
+
 # --- helpers -----------------------------------------------------------------------------------
 
 
@@ -366,10 +373,9 @@ def attachment_sniff(upload: Any) -> str:
     size = getattr(upload, "size", None)
     limit = figure("CONSULTATION_ATTACHMENT_MAX_BYTES")
     if size is None or size > limit:
-        raise DomainError(
+        raise AttachmentTooLarge(
             _("An attachment can be at most %(mb)s MB.") % {"mb": limit // (1024 * 1024)},
             field="file",
-            code="too_large",
         )
     if size == 0:
         raise DomainError(_("The file is empty."), field="file")
