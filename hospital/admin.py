@@ -234,3 +234,4 @@ class AppointmentAdmin(SimpleHistoryAdmin):
 # Consultations register their admin in a module of their own; importing it here is what
 # makes admin autodiscovery find it.
 from hospital import admin_consultations  # noqa: E402, F401
+from hospital import admin_records  # noqa: E402, F401
