@@ -103,8 +103,9 @@ def _audit(actor: Any, consultation: Consultation, action: str, detail: str = ""
 
 
 def _locked(consultation_id: int) -> Consultation:
+    # Only the consultation row is locked: the doctor is an outer join (empty while waiting).
     consultation = (
-        Consultation.objects.select_for_update()
+        Consultation.objects.select_for_update(of=("self",))
         .select_related("patient", "doctor")
         .filter(pk=consultation_id)
         .first()
@@ -187,7 +188,7 @@ def consultation_open_for_appointment(
     doctor from DOCTOR_OPEN_EARLY before. Opening twice returns the same consultation."""
     now = now or timezone.now()
     appointment = (
-        Appointment.objects.select_for_update()
+        Appointment.objects.select_for_update(of=("self",))
         .select_related("patient", "doctor", "slot")
         .filter(pk=appointment_id)
         .first()
