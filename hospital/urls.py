@@ -1,6 +1,6 @@
 from django.urls import path
 
-from hospital import consultation_pages, views
+from hospital import consultation_pages, record_pages, views
 
 app_name = "hospital"
 urlpatterns = [
@@ -13,3 +13,4 @@ urlpatterns = [
     path("doctor/schedule/", views.doctor_schedule, name="doctor-schedule"),
 ]
 urlpatterns += consultation_pages.urlpatterns
+urlpatterns += record_pages.urlpatterns

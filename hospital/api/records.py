@@ -329,18 +329,21 @@ class AccessLogOutput(serializers.Serializer):
     outcome = serializers.CharField()
 
     def get_who(self, entry: Any) -> str:
-        account_id = self.context.get("account_id")
-        actor = entry.actor
-        if actor is None:
-            return str(_("Someone not signed in"))
-        if actor.pk == account_id:
-            return str(_("You (this account)"))
-        doctor = (
-            getattr(actor, "doctor_profile", None) if hasattr(actor, "doctor_profile") else None
-        )
-        if doctor is not None:
-            return str(_("Doctor %(name)s") % {"name": doctor.name})
-        return actor.display_name or str(_("Xinglin staff"))
+        return access_entry_who(entry, account_id=self.context.get("account_id"))
+
+
+def access_entry_who(entry: Any, *, account_id: int | None) -> str:
+    """Who an access log entry names, as the patient reads it: themself, a doctor by name, or
+    staff (an operator's own name is not shown to patients)."""
+    actor = entry.actor
+    if actor is None:
+        return str(_("Someone not signed in"))
+    if actor.pk == account_id:
+        return str(_("You (this account)"))
+    doctor = getattr(actor, "doctor_profile", None)
+    if doctor is not None:
+        return str(_("Doctor %(name)s") % {"name": doctor.name})
+    return str(_("Xinglin staff"))
 
 
 class ChronicPatientOutput(serializers.Serializer):
