@@ -17,6 +17,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.roles import Role
 from accounts.services import user_assign_role
+from hospital.demo_consultations import seed_consultation_demo
 from hospital.models import (
     Credential,
     Department,
@@ -297,3 +298,4 @@ def seed_demo_data(*, stdout: Any) -> None:
         stdout.write(f"  {'created' if created else 'kept'} doctor {name} <{email}>")
     opened = slots_generate(days_ahead=7)
     stdout.write(f"  opened {opened} slots for the coming week")
+    seed_consultation_demo(stdout=stdout)
