@@ -1162,6 +1162,8 @@ def test_paracetamol_daily_maximum(shipped):
     limit = shipped.drugs_by_code[paracetamol].adult_max_daily_dose
     assert limit is not None
     assert check(shipped, [item(paracetamol, "500", frequency="QID")]) == []
+    # 1 g four times a day is the usual prescribed adult regimen: no false alarm.
+    assert check(shipped, [item(paracetamol, "1", "g", "QID")]) == []
     over = check(shipped, [item(paracetamol, "1.5", "g", "QID")])
     assert only(over, FindingKind.DOSE_OVER_MAXIMUM).severity == Severity.MAJOR
 
