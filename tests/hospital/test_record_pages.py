@@ -31,6 +31,7 @@ def test_record_page_shows_the_record_in_chinese_and_english(patient, patient_we
     assert page.status_code == 200
     html = page.content.decode()
     assert "青霉素" in html
+    assert "过敏史" in html
     assert "E11.9" in html
     assert "9.1" in html
     assert f"/records/{patient.pk}/documents/" in html
