@@ -74,6 +74,19 @@ DEFAULTS: dict[str, Any] = {
         "diastolic": {"low": "60", "high": "90", "critical_high": "120"},
         "heart_rate": {"critical_low": "40", "low": "50", "high": "100", "critical_high": "130"},
     },
+    # Prescriptions (处方管理办法, 互联网诊疗管理办法): most items on one prescription...
+    "PRESCRIPTION_MAX_ITEMS": 5,
+    # ...days of supply normally; up to the chronic limit for a long-term drug; up to the
+    # stable-chronic limit only with a recorded reason.
+    "PRESCRIPTION_MAX_SUPPLY_DAYS": 7,
+    "PRESCRIPTION_MAX_CHRONIC_SUPPLY_DAYS": 28,
+    "PRESCRIPTION_MAX_LONG_TERM_SUPPLY_DAYS": 84,
+    # Valid on the day of issue; the doctor may extend it to this many days after issue.
+    "PRESCRIPTION_MAX_VALIDITY_DAYS": 3,
+    # Children younger than this need a guardian recorded as present.
+    "PRESCRIPTION_GUARDIAN_UNDER_AGE": 6,
+    # Signing needs a second factor confirmed this recently.
+    "PRESCRIPTION_SIGNING_MFA_MAX_AGE": timedelta(minutes=5),
     # Values outside these bounds are typing errors, refused rather than flagged.
     "READING_PLAUSIBLE_RANGES": {
         "glucose_fasting": ("0.5", "60"),

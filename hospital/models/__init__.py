@@ -12,6 +12,13 @@ from hospital.models.doctors import (
     DoctorProfile,
     DoctorService,
 )
+from hospital.models.formulary import FormularyDrug
+from hospital.models.prescriptions import (
+    Prescription,
+    PrescriptionEvent,
+    PrescriptionFinding,
+    PrescriptionItem,
+)
 from hospital.models.records import (
     Allergy,
     ClinicalProfile,
@@ -38,8 +45,13 @@ __all__ = [
     "Department",
     "DoctorProfile",
     "DoctorService",
+    "FormularyDrug",
     "MedicalDocument",
     "Medication",
+    "Prescription",
+    "PrescriptionEvent",
+    "PrescriptionFinding",
+    "PrescriptionItem",
     "Reading",
     "RecordSource",
     "ScheduleException",
