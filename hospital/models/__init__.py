@@ -28,6 +28,7 @@ from hospital.models.records import (
     Reading,
     RecordSource,
 )
+from hospital.models.renewals import RenewalRequest
 from hospital.models.schedules import ScheduleException, Slot, WeeklyAvailability
 
 __all__ = [
@@ -54,6 +55,7 @@ __all__ = [
     "PrescriptionItem",
     "Reading",
     "RecordSource",
+    "RenewalRequest",
     "ScheduleException",
     "Slot",
     "WeeklyAvailability",
