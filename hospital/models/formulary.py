@@ -49,6 +49,10 @@ class FormularyDrug(models.Model):
     )
     atc_code = models.CharField(_("ATC code"), max_length=10, db_index=True)
     strength = models.CharField(_("strength"), max_length=60, blank=True)
+    strength_value = models.DecimalField(
+        _("strength value"), max_digits=12, decimal_places=4, null=True, blank=True
+    )
+    strength_unit = models.CharField(_("strength unit"), max_length=20, blank=True)
     dosage_form = models.CharField(_("dosage form"), max_length=60, blank=True)
     route = models.CharField(_("route"), max_length=30, blank=True)
     dose_unit = models.CharField(_("dose unit"), max_length=20)
