@@ -32,20 +32,24 @@ class ReadOnlyInline(admin.TabularInline):
 
 class ConsultationMessageInline(ReadOnlyInline):
     model = ConsultationMessage
-    fields = ["created_at", "kind", "sender", "body", "attachment_type", "attachment_size"]
-    readonly_fields = fields
+    fields = readonly_fields = (
+        "created_at",
+        "kind",
+        "sender",
+        "body",
+        "attachment_type",
+        "attachment_size",
+    )
 
 
 class ConsultationDiagnosisInline(ReadOnlyInline):
     model = ConsultationDiagnosis
-    fields = ["code", "description", "is_primary", "recorded_by", "created_at"]
-    readonly_fields = fields
+    fields = readonly_fields = ("code", "description", "is_primary", "recorded_by", "created_at")
 
 
 class ConsultationEventInline(ReadOnlyInline):
     model = ConsultationEvent
-    fields = ["created_at", "from_status", "to_status", "actor", "note"]
-    readonly_fields = fields
+    fields = readonly_fields = ("created_at", "from_status", "to_status", "actor", "note")
 
 
 @admin.register(Consultation)

@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import path
@@ -50,7 +51,7 @@ class QuickConsultForm(forms.Form):
 
     def __init__(self, *args: Any, account: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["patient"].queryset = PatientProfile.objects.filter(
+        self.fields["patient"].queryset = PatientProfile.objects.filter(  # type: ignore[attr-defined]
             account=account, is_archived=False
         )
 
@@ -109,7 +110,7 @@ class FollowUpForm(forms.Form):
 
     def __init__(self, *args: Any, documents: list[Any], **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["evidence"].choices = [(d.pk, str(d)) for d in documents]
+        self.fields["evidence"].choices = [(d.pk, str(d)) for d in documents]  # type: ignore[attr-defined]
 
 
 class ReferForm(forms.Form):
@@ -176,7 +177,7 @@ def _first_error(form: forms.Form) -> str:
 def attachment_response(message: ConsultationMessage) -> FileResponse:
     """The attachment with its sniffed type; browsers are told not to guess another one."""
     pdf = message.attachment_type == "application/pdf"
-    extension = message.attachment.name.rsplit(".", 1)[-1]
+    extension = (message.attachment.name or "").rsplit(".", 1)[-1]
     response = FileResponse(
         message.attachment.open("rb"),
         content_type=message.attachment_type,
@@ -259,7 +260,7 @@ def consultation_detail(request: HttpRequest, pk: int) -> HttpResponse:
         context["phone"] = services.consultation_phone_arrangement(
             user=request.user, consultation=consultation
         )
-    if is_doctor:
+    if is_doctor and consultation.doctor is not None:
         context["problems"] = doctor_practice_problems(doctor=consultation.doctor)
         context["record"] = _record_panel(request, consultation)
         documents = list(medical_document_list(patient=consultation.patient))
@@ -339,7 +340,7 @@ def consultation_post(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def consultation_attachment(request: HttpRequest, pk: int, message_id: int) -> HttpResponse:
+def consultation_attachment(request: HttpRequest, pk: int, message_id: int) -> HttpResponseBase:
     try:
         message = consultation_selectors.consultation_message_get_for_user(
             user=request.user, consultation_id=pk, message_id=message_id
@@ -363,6 +364,7 @@ def consultation_action(request: HttpRequest, pk: int) -> HttpResponse:
     action = request.POST.get("action", "")
     user = request.user
     target = redirect("hospital:consultation-detail", pk=pk)
+    form: forms.Form
     try:
         if action == "claim":
             services.consultation_claim(doctor_user=user, consultation_id=pk)

@@ -83,7 +83,7 @@ class ConsultationListOutput(serializers.Serializer):
 
     @extend_schema_field(OpenApiTypes.DATETIME)
     def get_starts_at(self, consultation: Consultation) -> Any:
-        if consultation.appointment_id is None:
+        if consultation.appointment is None:
             return None
         return serializers.DateTimeField().to_representation(
             consultation.appointment.slot.starts_at

@@ -9,6 +9,7 @@ appointment before its consultation exists, so it takes no consultation lock).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -70,7 +71,8 @@ def _is_user(actor: Any) -> bool:
 
 
 def _doctor_of(user: Any) -> DoctorProfile:
-    doctor = DoctorProfile.objects.filter(user_id=getattr(user, "pk", None)).first()
+    user_id = getattr(user, "pk", None)
+    doctor = DoctorProfile.objects.filter(user_id=user_id).first() if user_id else None
     if doctor is None:
         raise NotAllowed(_("Only doctors can do this."))
     return doctor
@@ -161,7 +163,7 @@ def _notify(recipient: Any, *, kind: str, key: str, subject: str, body: str, lin
 def consultation_window(consultation: Consultation) -> tuple[dt.datetime, dt.datetime] | None:
     """When a booked consultation may be opened and joined: from JOIN_EARLY before the slot
     starts to JOIN_GRACE after it ends. Quick consults have no window (None)."""
-    if consultation.appointment_id is None:
+    if consultation.appointment is None:
         return None
     slot = consultation.appointment.slot
     return (
@@ -409,7 +411,7 @@ def consultation_post_message(
             % {"status": consultation.get_status_display()},
             code="consultation_not_open",
         )
-    if is_doctor:
+    if is_doctor and consultation.doctor is not None:
         doctor_check_may_practise(doctor=consultation.doctor)
     text = (text or "").strip()
     if upload is None and not text:
@@ -608,7 +610,7 @@ def _end(
             "referral_reason",
         ),
     )
-    if consultation.appointment_id is not None:
+    if consultation.appointment_id is not None and consultation.doctor is not None:
         appointment_complete(appointment_id=consultation.appointment_id, doctor=consultation.doctor)
     _system_message(consultation, _("The consultation has ended. The visit summary is ready."))
     _notify(
@@ -697,6 +699,7 @@ def consultation_rate(
     consultation.rating_comment = (comment or "").strip()[:1000]
     consultation.rated_at = timezone.now()
     consultation.save(update_fields=["rating", "rating_comment", "rated_at", "updated_at"])
+    assert consultation.doctor_id is not None  # only a claimed, closed consultation is rated
     doctor = DoctorProfile.objects.select_for_update().get(pk=consultation.doctor_id)
     total = doctor.rating * doctor.rating_count + rating
     doctor.rating_count += 1
@@ -744,12 +747,13 @@ def consultation_join_video(
         raise NotFound(_("No such consultation."))
     if consultation.mode != "video":
         raise Conflict(_("This is not a video consultation."), code="not_video")
-    is_doctor = consultation.doctor is not None and consultation.doctor.user_id == user.pk
-    if is_doctor:
-        doctor_check_may_practise(doctor=consultation.doctor)
+    doctor = consultation.doctor
+    is_doctor = doctor is not None and doctor.user_id == user.pk
+    if doctor is not None and is_doctor:
+        doctor_check_may_practise(doctor=doctor)
     _check_in_window(consultation, now)
     display_name = (
-        consultation.doctor.name if is_doctor else consultation.patient.real_name
+        doctor.name if doctor is not None and is_doctor else consultation.patient.real_name
     ) or str(user)
     join = video_provider().join(
         consultation_id=consultation.pk,
@@ -786,7 +790,8 @@ def consultation_phone_arrangement(
     The caller has checked that `user` is a participant."""
     now = now or timezone.now()
     number = str(consultation.patient.phone or "")
-    slot_start = consultation.appointment.slot.starts_at if consultation.appointment_id else None
+    appointment = consultation.appointment
+    slot_start = appointment.slot.starts_at if appointment is not None else None
     is_doctor = consultation.doctor is not None and consultation.doctor.user_id == user.pk
     visible = not is_doctor
     if is_doctor and consultation.status == S.OPEN:
@@ -832,14 +837,15 @@ def consultations_alert_unclaimed(*, now: dt.datetime | None = None) -> int:
             consultation = Consultation.objects.select_related("department").get(pk=consultation_id)
             waited = int((now - consultation.created_at).total_seconds() // 60)
             transaction.on_commit(
-                lambda c=consultation, w=waited: notification_send_to_operators(
+                functools.partial(
+                    notification_send_to_operators,
                     kind="operations.alert",
                     subject=_("Quick consult #%(id)s unclaimed for %(minutes)s minutes")
-                    % {"id": c.pk, "minutes": w},
+                    % {"id": consultation.pk, "minutes": waited},
                     body=_("Department: %(department)s. No doctor on duty has taken it.")
-                    % {"department": c.department.name},
-                    dedupe_key=f"consultation_unclaimed:{c.pk}",
-                    link=f"/admin/hospital/consultation/{c.pk}/change/",
+                    % {"department": consultation.department.name},
+                    dedupe_key=f"consultation_unclaimed:{consultation.pk}",
+                    link=f"/admin/hospital/consultation/{consultation.pk}/change/",
                 )
             )
             alerted += 1
