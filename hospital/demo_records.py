@@ -176,7 +176,7 @@ def seed_record_demo(*, stdout: Any) -> None:
             },
         )
 
-    if not patient.readings.exists():
+    if not Reading.objects.filter(patient=patient).exists():
         readings = []
         for days_ago, glucose, systolic, diastolic in READINGS:
             readings.append(
@@ -203,7 +203,7 @@ def seed_record_demo(*, stdout: Any) -> None:
     else:
         stdout.write("  kept the demo readings")
 
-    if not patient.medical_documents.exists():
+    if not MedicalDocument.objects.filter(patient=patient).exists():
         content = _document_pdf(patient, diagnosed_on)
         document = MedicalDocument(
             patient=patient,

@@ -43,30 +43,30 @@ OBSERVATION_CODES: dict[str, tuple[str, str]] = {
     Reading.Kind.HEIGHT: ("8302-2", "Body height"),
 }
 UCUM_CODES = {"mmol/L": "mmol/L", "mmHg": "mm[Hg]", "bpm": "/min", "kg": "kg", "cm": "cm"}
-VITAL_SIGNS = {
+VITAL_SIGNS: set[str] = {
     Reading.Kind.BLOOD_PRESSURE,
     Reading.Kind.HEART_RATE,
     Reading.Kind.WEIGHT,
     Reading.Kind.HEIGHT,
 }
-INTERPRETATION = {
+INTERPRETATION: dict[str, tuple[str, str]] = {
     Reading.Flag.NORMAL: ("N", "Normal"),
     Reading.Flag.LOW: ("L", "Low"),
     Reading.Flag.HIGH: ("H", "High"),
     Reading.Flag.CRITICAL: ("AA", "Critical abnormal"),
 }
-ALLERGY_CATEGORY = {
+ALLERGY_CATEGORY: dict[str, str] = {
     Allergy.Category.DRUG: "medication",
     Allergy.Category.FOOD: "food",
     Allergy.Category.ENVIRONMENT: "environment",
 }
-REACTION_SEVERITY = {
+REACTION_SEVERITY: dict[str, str] = {
     Allergy.Severity.MILD: "mild",
     Allergy.Severity.MODERATE: "moderate",
     Allergy.Severity.SEVERE: "severe",
     Allergy.Severity.LIFE_THREATENING: "severe",
 }
-ENCOUNTER_STATUS = {
+ENCOUNTER_STATUS: dict[str, str] = {
     Consultation.Status.WAITING: "planned",
     Consultation.Status.OPEN: "in-progress",
     Consultation.Status.CLOSED: "finished",

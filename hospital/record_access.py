@@ -102,6 +102,7 @@ def record_access_resolve(
             detail=reason or "",
         )
         raise NotFound(_("Patient not found."))
+    assert patient is not None  # a reason is only ever given for an existing patient
     if log_success:
         access_log_record(
             actor=user,

@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
@@ -150,7 +151,8 @@ def _save(kind: str, data: dict[str, Any], *, actor: Any, patient_id: int) -> No
 @login_required
 def record_home(request: HttpRequest) -> HttpResponse:
     """The people this account keeps a record for; straight to the record when just one."""
-    profiles = list(patient_profile_list(account=request.user))
+    account: Any = request.user
+    profiles = list(patient_profile_list(account=account))
     if len(profiles) == 1:
         return redirect("hospital:record", patient_id=profiles[0].pk)
     return render(request, "hospital/records/home.html", {"profiles": profiles})
@@ -210,7 +212,7 @@ def record_add(request: HttpRequest, patient_id: int, kind: str) -> HttpResponse
     if not form.is_valid():
         field, errors = next(iter(form.errors.items()))
         label = form.fields[field].label if field in form.fields else ""
-        messages.error(request, f"{label}: {errors[0]}" if label else errors[0])
+        messages.error(request, f"{label}: {errors[0]}" if label else str(errors[0]))
         return redirect("hospital:record", patient_id=patient_id)
     try:
         _save(kind, dict(form.cleaned_data), actor=request.user, patient_id=patient_id)
@@ -226,7 +228,7 @@ def record_add(request: HttpRequest, patient_id: int, kind: str) -> HttpResponse
 @login_required
 def record_document_download(
     request: HttpRequest, patient_id: int, document_id: int
-) -> HttpResponse:
+) -> HttpResponseBase:
     try:
         return medical_document_response(
             user=request.user, patient_id=patient_id, document_id=document_id

@@ -659,7 +659,7 @@ def medical_document_response(*, user: Any, patient_id: int, document_id: int) -
         object_id=document.pk,
         detail="download",
     )
-    extension = document.file.name.rsplit(".", 1)[-1]
+    extension = (document.file.name or "").rsplit(".", 1)[-1]
     response = FileResponse(
         document.file.open("rb"),
         content_type=document.content_type,

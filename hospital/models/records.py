@@ -8,6 +8,7 @@ Who may read and write it is decided in hospital.record_access.
 from __future__ import annotations
 
 import uuid
+from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -306,7 +307,7 @@ class Reading(models.Model):
         FINAL = "final", _("Final")
         ENTERED_IN_ERROR = "entered_in_error", _("Entered in error")
 
-    UNITS = {
+    UNITS: ClassVar[dict[str, str]] = {
         Kind.GLUCOSE_FASTING: "mmol/L",
         Kind.GLUCOSE_RANDOM: "mmol/L",
         Kind.GLUCOSE_POSTPRANDIAL: "mmol/L",

@@ -82,7 +82,12 @@ def _flag_against(value: Decimal, limits: dict[str, str]) -> str:
     return Reading.Flag.NORMAL
 
 
-_FLAG_ORDER = [Reading.Flag.NORMAL, Reading.Flag.LOW, Reading.Flag.HIGH, Reading.Flag.CRITICAL]
+_FLAG_ORDER: list[str] = [
+    Reading.Flag.NORMAL,
+    Reading.Flag.LOW,
+    Reading.Flag.HIGH,
+    Reading.Flag.CRITICAL,
+]
 
 
 def reading_flag(*, kind: str, value: Decimal, value2: Decimal | None = None) -> str:
@@ -96,7 +101,7 @@ def reading_flag(*, kind: str, value: Decimal, value2: Decimal | None = None) ->
         flags = [_flag_against(value, thresholds.get("systolic", {}))]
         if value2 is not None:
             flags.append(_flag_against(value2, thresholds.get("diastolic", {})))
-        return max(flags, key=_FLAG_ORDER.index)
+        return max(flags, key=lambda flag: _FLAG_ORDER.index(flag))
     return _flag_against(value, thresholds.get(kind, {}))
 
 
