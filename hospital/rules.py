@@ -87,6 +87,11 @@ DEFAULTS: dict[str, Any] = {
     "PRESCRIPTION_GUARDIAN_UNDER_AGE": 6,
     # Signing needs a second factor confirmed this recently.
     "PRESCRIPTION_SIGNING_MFA_MAX_AGE": timedelta(minutes=5),
+    # A pharmacist who takes a prescription from the review queue holds it this long; then it
+    # goes back to the queue for the next pharmacist.
+    "PRESCRIPTION_REVIEW_LEASE": timedelta(minutes=10),
+    # A prescription waiting for review this long raises an operators' alert (once).
+    "PRESCRIPTION_REVIEW_OVERDUE_ALERT_AFTER": timedelta(minutes=30),
     # Values outside these bounds are typing errors, refused rather than flagged.
     "READING_PLAUSIBLE_RANGES": {
         "glucose_fasting": ("0.5", "60"),
