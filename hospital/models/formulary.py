@@ -48,7 +48,7 @@ class FormularyDrug(models.Model):
         _("ingredients"), max_length=300, help_text=_("Lowercase INN names separated by ';'.")
     )
     atc_code = models.CharField(_("ATC code"), max_length=10, db_index=True)
-    strength = models.CharField(_("strength"), max_length=60, blank=True)
+    strength = models.CharField(_("strength"), max_length=200, blank=True)
     strength_value = models.DecimalField(
         _("strength value"), max_digits=12, decimal_places=4, null=True, blank=True
     )
