@@ -1,6 +1,6 @@
 from django.urls import path
 
-from hospital.api import consultations, records, views
+from hospital.api import consultations, onboarding, prescriptions, records, review, views
 
 app_name = "hospital_api"
 urlpatterns = [
@@ -25,3 +25,6 @@ urlpatterns = [
 ]
 urlpatterns += consultations.urlpatterns
 urlpatterns += records.urlpatterns
+urlpatterns += onboarding.urlpatterns
+urlpatterns += prescriptions.urlpatterns
+urlpatterns += review.urlpatterns

@@ -1,0 +1,111 @@
+"""Factories and helpers for prescriptions: a doctor in an open follow-up consultation with
+diagnoses on record, the formulary loaded, and drafts written through the services."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import factory
+
+from hospital.models import ConsultationDiagnosis, FormularyDrug, Prescription
+from hospital.services import prescriptions as services
+from hospital.services.formulary import formulary_load
+from tests.accounts.factories import activate_totp, totp_code
+from tests.hospital.record_factories import ConsultationFactory
+
+
+def load_formulary() -> None:
+    if not FormularyDrug.objects.exists():
+        formulary_load()
+
+
+class PrescribingConsultationFactory(ConsultationFactory):
+    """An open consultation recorded as a follow-up, with hypertension and type 2 diabetes
+    diagnosed in it."""
+
+    qualifies_as_follow_up = True
+
+    class Meta:
+        skip_postgeneration_save = True
+
+    @factory.post_generation
+    def diagnoses(self, create: bool, extracted: Any, **kwargs: Any) -> None:
+        if not create:
+            return
+        for index, code in enumerate(extracted if extracted is not None else ("I10", "E11.9")):
+            ConsultationDiagnosis.objects.create(
+                consultation=self,
+                code=code,
+                description=code,
+                is_primary=index == 0,
+                recorded_by=self.doctor.user,
+            )
+
+
+def item(
+    drug_code: str = "amlodipine-5mg-tab",
+    *,
+    dose: str = "5",
+    dose_unit: str = "mg",
+    frequency: str = "QD",
+    duration_days: int = 7,
+    quantity_packs: int = 1,
+    route: str = "oral",
+    instructions: str = "",
+) -> services.ItemInput:
+    return services.ItemInput(
+        drug_code=drug_code,
+        dose=Decimal(dose),
+        dose_unit=dose_unit,
+        frequency=frequency,
+        duration_days=duration_days,
+        quantity_packs=quantity_packs,
+        route=route,
+        instructions=instructions,
+    )
+
+
+def item_payload(**overrides: Any) -> dict[str, Any]:
+    data = {
+        "drug_code": "amlodipine-5mg-tab",
+        "dose": "5",
+        "dose_unit": "mg",
+        "route": "oral",
+        "frequency": "QD",
+        "duration_days": 7,
+        "quantity_packs": 1,
+        "instructions": "",
+    }
+    data.update(overrides)
+    return data
+
+
+def content(*items: services.ItemInput, **kwargs: Any) -> services.PrescriptionContent:
+    return services.PrescriptionContent(
+        items=list(items) or [item()],
+        diagnosis_codes=kwargs.pop("diagnosis_codes", ["I10"]),
+        **kwargs,
+    )
+
+
+def draft(consultation: Any = None, *items: services.ItemInput, **kwargs: Any) -> Prescription:
+    load_formulary()
+    consultation = consultation or PrescribingConsultationFactory()
+    return services.prescription_create(
+        doctor_user=consultation.doctor.user,
+        consultation_id=consultation.pk,
+        content=content(*items, **kwargs),
+    )
+
+
+def sign(prescription: Prescription, **kwargs: Any) -> Prescription:
+    user = prescription.doctor.user
+    activate_totp(user)
+    return services.prescription_sign(
+        doctor_user=user, prescription_id=prescription.pk, totp_code=totp_code(), **kwargs
+    )
+
+
+def signed(consultation: Any = None, *items: services.ItemInput, **kwargs: Any) -> Prescription:
+    return sign(draft(consultation, *items, **kwargs))
