@@ -298,6 +298,7 @@ SPECTACULAR_SETTINGS = {
         "ReadingStatusEnum": "hospital.models.records.Reading.Status",
         "MedicalDocumentKindEnum": "hospital.models.records.MedicalDocument.Kind",
         "MedicalDocumentStatusEnum": "hospital.models.records.MedicalDocument.Status",
+        "PrescriptionStatusEnum": "hospital.models.prescriptions.Prescription.Status",
     },
 }
 
