@@ -54,7 +54,7 @@ class FormularySearchInput(serializers.Serializer):
     q = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
 
 
-class ItemInputSerializer(serializers.Serializer):
+class PrescriptionItemInput(serializers.Serializer):
     drug_code = serializers.CharField(max_length=60)
     dose = serializers.DecimalField(max_digits=10, decimal_places=3)
     dose_unit = serializers.CharField(max_length=20)
@@ -68,7 +68,7 @@ class ItemInputSerializer(serializers.Serializer):
 
 
 class PrescriptionInput(serializers.Serializer):
-    items = ItemInputSerializer(many=True, allow_empty=False)
+    items = PrescriptionItemInput(many=True, allow_empty=False)
     diagnosis_codes = serializers.ListField(
         child=serializers.CharField(max_length=10), allow_empty=False, max_length=10
     )
@@ -81,7 +81,7 @@ class PrescriptionInput(serializers.Serializer):
 
 
 class PrescriptionPatchInput(serializers.Serializer):
-    items = ItemInputSerializer(many=True, allow_empty=False, required=False)
+    items = PrescriptionItemInput(many=True, allow_empty=False, required=False)
     diagnosis_codes = serializers.ListField(
         child=serializers.CharField(max_length=10), allow_empty=False, max_length=10, required=False
     )
@@ -89,7 +89,7 @@ class PrescriptionPatchInput(serializers.Serializer):
     guardian_name = serializers.CharField(max_length=50, required=False, allow_blank=True)
 
 
-class SignInput(serializers.Serializer):
+class PrescriptionSignInput(serializers.Serializer):
     totp_code = serializers.CharField(max_length=12, required=False, allow_blank=True, default="")
     override_reasons = serializers.DictField(
         child=serializers.CharField(max_length=1000, allow_blank=True),
@@ -99,7 +99,7 @@ class SignInput(serializers.Serializer):
     )
 
 
-class ExtendInput(serializers.Serializer):
+class PrescriptionExtendInput(serializers.Serializer):
     valid_until = serializers.DateField()
     totp_code = serializers.CharField(max_length=12, required=False, allow_blank=True, default="")
 
@@ -108,7 +108,7 @@ class PrescriptionListFilters(serializers.Serializer):
     status = serializers.ChoiceField(choices=Prescription.Status.choices, required=False)
 
 
-class ItemOutput(serializers.Serializer):
+class PrescriptionItemOutput(serializers.Serializer):
     id = serializers.IntegerField()
     drug_code = serializers.CharField(source="drug.code")
     drug_name_zh = serializers.CharField(source="drug.generic_name_zh")
@@ -125,7 +125,7 @@ class ItemOutput(serializers.Serializer):
     instructions = serializers.CharField()
 
 
-class FindingOutput(serializers.Serializer):
+class PrescriptionFindingOutput(serializers.Serializer):
     kind = serializers.CharField()
     severity = serializers.CharField()
     drug_codes = serializers.ListField(child=serializers.CharField())
@@ -172,8 +172,8 @@ class PrescriptionOutput(serializers.Serializer):
     reviewed_at = serializers.DateTimeField(allow_null=True)
     review_decision_reason = serializers.CharField()
     review_comment = serializers.CharField()
-    items = ItemOutput(many=True)
-    findings = FindingOutput(many=True)
+    items = PrescriptionItemOutput(many=True)
+    findings = PrescriptionFindingOutput(many=True)
     pdf_url = serializers.SerializerMethodField()
     verify_url = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField()
@@ -185,7 +185,7 @@ class PrescriptionOutput(serializers.Serializer):
         return reverse("hospital_api:prescription-verify", kwargs={"pk": prescription.pk})
 
 
-class VersionOutput(serializers.Serializer):
+class PrescriptionVersionOutput(serializers.Serializer):
     id = serializers.IntegerField()
     version = serializers.IntegerField()
     status = serializers.CharField()
@@ -196,14 +196,14 @@ class VersionOutput(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
-class CheckOutput(serializers.Serializer):
+class PrescriptionCheckOutput(serializers.Serializer):
     available = serializers.BooleanField()
     knowledge_version = serializers.CharField()
     risk_rank = serializers.IntegerField()
-    findings = FindingOutput(many=True)
+    findings = PrescriptionFindingOutput(many=True)
 
 
-class VerifyOutput(serializers.Serializer):
+class PrescriptionVerifyOutput(serializers.Serializer):
     id = serializers.IntegerField()
     signed = serializers.BooleanField()
     valid = serializers.BooleanField()
@@ -220,7 +220,7 @@ BlockedOutput = inline_serializer(
     fields={
         "detail": serializers.CharField(),
         "code": serializers.CharField(),
-        "findings": FindingOutput(many=True),
+        "findings": PrescriptionFindingOutput(many=True),
     },
 )
 
@@ -373,14 +373,17 @@ class PrescriptionCheckApi(APIView):
         operation_id="prescription_check",
         summary="Run decision support on the draft again (no signing)",
         request=None,
-        responses={200: CheckOutput, 503: OpenApiResponse(description="knowledge unavailable")},
+        responses={
+            200: PrescriptionCheckOutput,
+            503: OpenApiResponse(description="knowledge unavailable"),
+        },
         tags=TAGS,
     )
     def post(self, request: Request, pk: int) -> Response:
         result = services.prescription_check(doctor_user=request.user, prescription_id=pk)
         prescription = selectors.prescription_get_for_user(user=request.user, prescription_id=pk)
         return Response(
-            CheckOutput(
+            PrescriptionCheckOutput(
                 {
                     "available": result.available,
                     "knowledge_version": result.knowledge_version,
@@ -399,7 +402,7 @@ class PrescriptionSignApi(APIView):
         "a second factor within the last 5 minutes. A contraindicated finding refuses signing "
         "(409 with the findings); each major finding needs a reason in `override_reasons`, "
         "keyed by its `rule_id`. 503 when decision support cannot run.",
-        request=SignInput,
+        request=PrescriptionSignInput,
         responses={
             200: PrescriptionOutput,
             409: BlockedOutput,
@@ -408,7 +411,7 @@ class PrescriptionSignApi(APIView):
         tags=TAGS,
     )
     def post(self, request: Request, pk: int) -> Response:
-        data = SignInput(data=request.data)
+        data = PrescriptionSignInput(data=request.data)
         data.is_valid(raise_exception=True)
         try:
             services.prescription_sign(
@@ -423,7 +426,7 @@ class PrescriptionSignApi(APIView):
                 {
                     "detail": blocked.message,
                     "code": blocked.code,
-                    "findings": FindingOutput(blocked.findings, many=True).data,
+                    "findings": PrescriptionFindingOutput(blocked.findings, many=True).data,
                 },
                 status=409,
             )
@@ -434,12 +437,12 @@ class PrescriptionExtendApi(APIView):
     @extend_schema(
         operation_id="prescription_extend",
         summary="Extend a signed prescription's validity (at most 3 days from issue)",
-        request=ExtendInput,
+        request=PrescriptionExtendInput,
         responses=PrescriptionOutput,
         tags=TAGS,
     )
     def post(self, request: Request, pk: int) -> Response:
-        data = ExtendInput(data=request.data)
+        data = PrescriptionExtendInput(data=request.data)
         data.is_valid(raise_exception=True)
         services.prescription_extend(
             doctor_user=request.user,
@@ -468,7 +471,7 @@ class PrescriptionVersionsApi(APIView):
     @extend_schema(
         operation_id="prescription_versions",
         summary="Every version of this prescription, oldest first",
-        responses=VersionOutput(many=True),
+        responses=PrescriptionVersionOutput(many=True),
         tags=TAGS,
     )
     def get(self, request: Request, pk: int) -> Response:
@@ -480,14 +483,14 @@ class PrescriptionVersionsApi(APIView):
             or v.status not in selectors.UNSIGNED_STATUSES
             or prescription.doctor.user_id == request.user.pk
         ]
-        return Response(VersionOutput(versions, many=True).data)
+        return Response(PrescriptionVersionOutput(versions, many=True).data)
 
 
 class PrescriptionVerifyApi(APIView):
     @extend_schema(
         operation_id="prescription_verify",
         summary="Whether the prescription's signature still matches its content",
-        responses=VerifyOutput,
+        responses=PrescriptionVerifyOutput,
         tags=TAGS,
     )
     def get(self, request: Request, pk: int) -> Response:
@@ -495,7 +498,7 @@ class PrescriptionVerifyApi(APIView):
         check = prescription_signature_check(prescription)
         _log(request, prescription, "read", f"signature {'valid' if check.valid else 'INVALID'}")
         return Response(
-            VerifyOutput(
+            PrescriptionVerifyOutput(
                 {
                     "id": prescription.pk,
                     "signed": check.signed,
