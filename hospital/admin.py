@@ -235,3 +235,4 @@ class AppointmentAdmin(SimpleHistoryAdmin):
 # makes admin autodiscovery find it.
 from hospital import admin_consultations  # noqa: E402, F401
 from hospital import admin_records  # noqa: E402, F401
+from hospital import admin_prescriptions  # noqa: E402, F401
