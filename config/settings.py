@@ -195,6 +195,15 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "hospital.tasks.review_credential_expiry",
         "schedule": timedelta(hours=24),
     },
+    "hospital-alert-overdue-prescription-reviews": {
+        "task": "hospital.tasks.alert_overdue_prescription_reviews",
+        "schedule": timedelta(minutes=1),
+    },
+    # Hourly rather than at midnight: a missed run (a restart) is caught up within the hour.
+    "hospital-expire-prescriptions": {
+        "task": "hospital.tasks.expire_prescriptions",
+        "schedule": timedelta(hours=1),
+    },
 }
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
@@ -299,6 +308,8 @@ SPECTACULAR_SETTINGS = {
         "MedicalDocumentKindEnum": "hospital.models.records.MedicalDocument.Kind",
         "MedicalDocumentStatusEnum": "hospital.models.records.MedicalDocument.Status",
         "PrescriptionStatusEnum": "hospital.models.prescriptions.Prescription.Status",
+        "PrescriptionReviewReasonEnum": "hospital.models.prescriptions.Prescription.ReviewReason",
+        "RenewalRequestStatusEnum": "hospital.models.renewals.RenewalRequest.Status",
     },
 }
 

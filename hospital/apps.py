@@ -11,6 +11,11 @@ class HospitalConfig(AppConfig):
 
         payment_succeeded.connect(_on_payment_succeeded, dispatch_uid="hospital.payment_succeeded")
 
+        from hospital.record_access import record_access_grant_register
+        from hospital.services.review import review_record_access_grant
+
+        record_access_grant_register("pharmacist_review", review_record_access_grant)
+
 
 def _on_payment_succeeded(sender: object, payment: object, **kwargs: object) -> None:
     from hospital.services import appointment_payment_succeeded

@@ -4,6 +4,7 @@ from celery import shared_task
 
 from hospital import services
 from hospital.services.consultations import consultations_alert_unclaimed
+from hospital.services.review import prescriptions_alert_review_overdue, prescriptions_expire_due
 
 
 @shared_task(acks_late=True)
@@ -32,3 +33,13 @@ def review_credential_expiry() -> dict[str, int]:
 @shared_task(acks_late=True)
 def alert_unclaimed_quick_consults() -> int:
     return consultations_alert_unclaimed()
+
+
+@shared_task(acks_late=True)
+def alert_overdue_prescription_reviews() -> int:
+    return prescriptions_alert_review_overdue()
+
+
+@shared_task(acks_late=True)
+def expire_prescriptions() -> int:
+    return prescriptions_expire_due()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from hospital import consultation_pages, prescription_pages, record_pages, views
+from hospital import consultation_pages, prescription_pages, record_pages, review_pages, views
 
 app_name = "hospital"
 urlpatterns = [
@@ -15,3 +15,4 @@ urlpatterns = [
 urlpatterns += consultation_pages.urlpatterns
 urlpatterns += record_pages.urlpatterns
 urlpatterns += prescription_pages.urlpatterns
+urlpatterns += review_pages.urlpatterns
