@@ -1,1 +1,173 @@
-"""Reads of pharmacy, with the joins each caller needs."""
+"""Reads of pharmacy, with the joins each caller needs (query counts pinned in tests)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import F, Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
+
+from core.exceptions import NotFound
+from hospital.models import PrescriptionItem
+from hospital.services.prescription_supply import (
+    prescription_items_purchasable,
+    viewer_holds_prescription_for_drug,
+)
+from pharmacy.models import CartLine, Category, Order, OrderLine, Product, Shipment
+from pharmacy.search import query_terms
+
+# The columns a catalog list row needs, read with .values(): no model instances to build.
+PRODUCT_LIST_FIELDS = (
+    "id",
+    "sku",
+    "kind",
+    "name_zh",
+    "name_en",
+    "brand",
+    "pack_description",
+    "price",
+    "image",
+    "is_prescription",
+    "purchase_limit",
+    "category_id",
+)
+
+
+def category_list() -> QuerySet[Category]:
+    return Category.objects.filter(is_active=True).order_by("position", "id")
+
+
+def _category_ids(category: str) -> list[int]:
+    """The category (by id or slug) and its descendants; categories are few, read them once."""
+    rows = list(Category.objects.filter(is_active=True).values_list("id", "slug", "parent_id"))
+    root = next((r[0] for r in rows if str(r[0]) == category or r[1] == category), None)
+    if root is None:
+        return []
+    chosen, frontier = {root}, {root}
+    while frontier:
+        frontier = {r[0] for r in rows if r[2] in frontier} - chosen
+        chosen |= frontier
+    return sorted(chosen)
+
+
+def product_list(*, q: str = "", category: str = "", rx: bool | None = None) -> QuerySet:
+    """Listed products as dicts of PRODUCT_LIST_FIELDS plus `stock_available`, newest last."""
+    products = Product.objects.listed()
+    for term in query_terms(q):
+        products = products.filter(search_text__contains=term)
+    if category:
+        products = products.filter(category_id__in=_category_ids(category))
+    if rx is not None:
+        products = products.filter(is_prescription=rx)
+    return products.values(
+        *PRODUCT_LIST_FIELDS, stock_available=F("stock_on_hand") - F("stock_reserved")
+    ).order_by("id")
+
+
+def product_get(*, product_id: int) -> Product:
+    product = (
+        Product.objects.listed()
+        .select_related("category", "drug")
+        .prefetch_related("images")
+        .filter(pk=product_id)
+        .first()
+    )
+    if product is None:
+        raise NotFound(_("No such product."))
+    return product
+
+
+def product_details_visible(*, product: Product, viewer: Any) -> bool:
+    """Leaflet, indications and dosage of a prescription product are shown only to a viewer who
+    holds an approved prescription covering its drug."""
+    if not product.is_prescription:
+        return True
+    if product.drug_id is None:
+        return False
+    return viewer_holds_prescription_for_drug(account=viewer, drug_id=product.drug_id)
+
+
+def purchasable_items_for_product(*, account: Any, product: Product) -> list[PrescriptionItem]:
+    """The viewer's approved prescription items this product can be bought against."""
+    if not product.is_prescription or product.drug_id is None:
+        return []
+    return list(prescription_items_purchasable(account=account).filter(drug_id=product.drug_id))
+
+
+def cart_lines(*, account: Any) -> list[CartLine]:
+    return list(
+        CartLine.objects.filter(account_id=account.pk)
+        .select_related("product", "patient", "prescription_item__prescription")
+        .order_by("pk")
+    )
+
+
+def order_list(*, account: Any, status: str = "") -> QuerySet[Order]:
+    orders = Order.objects.filter(account_id=account.pk)
+    if status:
+        orders = orders.filter(status=status)
+    return orders.order_by("-id")
+
+
+def _order_detail_queryset() -> QuerySet[Order]:
+    return Order.objects.select_related("shipment", "payment").prefetch_related(
+        Prefetch(
+            "lines",
+            queryset=OrderLine.objects.select_related(
+                "patient", "prescription_item__prescription"
+            ).prefetch_related("picks__batch"),
+        ),
+        "events",
+    )
+
+
+def order_get(*, account: Any, order_id: int) -> Order:
+    order = _order_detail_queryset().filter(pk=order_id, account_id=account.pk).first()
+    if order is None:
+        raise NotFound(_("No such order."))
+    return order
+
+
+def order_get_for_staff(*, order_id: int) -> Order:
+    order = _order_detail_queryset().filter(pk=order_id).first()
+    if order is None:
+        raise NotFound(_("No such order."))
+    return order
+
+
+def shipment_for_order(*, account: Any, order_id: int) -> tuple[Order, Shipment | None]:
+    order = (
+        Order.objects.select_related("shipment").filter(pk=order_id, account_id=account.pk).first()
+    )
+    if order is None:
+        raise NotFound(_("No such order."))
+    shipment = getattr(order, "shipment", None) if hasattr(order, "shipment") else None
+    if shipment is not None:
+        list(shipment.events.all())
+    return order, shipment
+
+
+def dispensing_queue() -> QuerySet[Order]:
+    """Paid prescription orders waiting for a pharmacist, oldest payment first, with their
+    prescriptions."""
+    return (
+        Order.objects.filter(status=Order.Status.AWAITING_DISPENSING)
+        .prefetch_related(
+            Prefetch(
+                "lines",
+                queryset=OrderLine.objects.select_related(
+                    "patient",
+                    "prescription_item__drug",
+                    "prescription_item__prescription__doctor",
+                ),
+            )
+        )
+        .order_by("paid_at", "id")
+    )
+
+
+def product_search_filter(q: str) -> Q:
+    condition = Q()
+    for term in query_terms(q):
+        condition &= Q(search_text__contains=term)
+    return condition

@@ -1,0 +1,25 @@
+from pharmacy.models.cart import CartLine
+from pharmacy.models.catalog import Batch, Category, Product, ProductImage, StockMovement
+from pharmacy.models.orders import (
+    Order,
+    OrderEvent,
+    OrderLine,
+    OrderLinePick,
+    Shipment,
+    TrackingEvent,
+)
+
+__all__ = [
+    "Batch",
+    "CartLine",
+    "Category",
+    "Order",
+    "OrderEvent",
+    "OrderLine",
+    "OrderLinePick",
+    "Product",
+    "ProductImage",
+    "Shipment",
+    "StockMovement",
+    "TrackingEvent",
+]

@@ -1,1 +1,0 @@
-"""Writes and state transitions of pharmacy: one function per domain operation."""

@@ -1,0 +1,52 @@
+"""Writes and state transitions of pharmacy: one function per domain operation."""
+
+from pharmacy.services.cart import cart_line_add, cart_line_remove, cart_line_update
+from pharmacy.services.checkout import (
+    order_checkout,
+    order_insurance_quote,
+    shipping_fee_quote,
+)
+from pharmacy.services.delivery import shipment_create, shipment_poll
+from pharmacy.services.orders import (
+    PAYMENT_PURPOSE,
+    order_cancel,
+    order_complaint_submit,
+    order_dispense,
+    order_expire,
+    order_fulfil,
+    order_line_return,
+    order_pay,
+    order_payment_succeeded,
+    orders_expire_unpaid,
+)
+from pharmacy.services.stock import (
+    batch_adjust,
+    batch_receive,
+    batches_expire_due,
+    batches_flag_near_expiry,
+)
+
+__all__ = [
+    "PAYMENT_PURPOSE",
+    "batch_adjust",
+    "batch_receive",
+    "batches_expire_due",
+    "batches_flag_near_expiry",
+    "cart_line_add",
+    "cart_line_remove",
+    "cart_line_update",
+    "order_cancel",
+    "order_checkout",
+    "order_complaint_submit",
+    "order_dispense",
+    "order_expire",
+    "order_fulfil",
+    "order_insurance_quote",
+    "order_line_return",
+    "order_pay",
+    "order_payment_succeeded",
+    "orders_expire_unpaid",
+    "shipment_create",
+    "shipment_poll",
+    "shipping_fee_quote",
+]

@@ -1,0 +1,222 @@
+"""Shop pages: catalog and search, product (with the prescription flow), cart, checkout, orders
+with tracking; the pharmacist's dispensing queue. As thin as the API: services do the work."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.rules import is_pharmacist
+from accounts.selectors import patient_profile_list
+from core.exceptions import DomainError
+from pharmacy import selectors, services
+from pharmacy.forms import AddToCartForm, CheckoutForm
+from pharmacy.models import Order
+from pharmacy.rules import RX_NOTICE
+
+
+def _refuse(request: HttpRequest, error: DomainError) -> None:
+    if error.status_code == 404 and error.field is None:
+        raise Http404 from error
+    messages.error(request, error.message)
+
+
+def catalog(request: HttpRequest) -> HttpResponse:
+    q = request.GET.get("q", "")[:100]
+    category = request.GET.get("category", "")[:60]
+    rx_param = request.GET.get("rx", "")
+    rx = {"true": True, "false": False}.get(rx_param)
+    products = selectors.product_list(q=q, category=category, rx=rx)
+    page = Paginator(products, 24).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "pharmacy/catalog.html",
+        {
+            "page": page,
+            "categories": list(selectors.category_list()),
+            "q": q,
+            "current_category": category,
+            "rx": rx_param,
+        },
+    )
+
+
+def product_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        product = selectors.product_get(product_id=pk)
+    except DomainError as error:
+        raise Http404 from error
+    user = request.user
+    items = selectors.purchasable_items_for_product(account=user, product=product)
+    patients = list(patient_profile_list(account=user)) if user.is_authenticated else []
+    form = AddToCartForm(product=product, patients=patients, items=items)
+    if request.method == "POST":
+        if not user.is_authenticated:
+            return redirect(f"/accounts/login/?next={request.path}")
+        form = AddToCartForm(request.POST, product=product, patients=patients, items=items)
+        if form.is_valid():
+            try:
+                services.cart_line_add(
+                    account=user,
+                    patient_id=form.cleaned_data["patient"],
+                    product_id=product.pk,
+                    quantity=form.cleaned_data["quantity"],
+                    prescription_item_id=form.cleaned_data.get("prescription_item"),
+                    rx_notice_confirmed=form.cleaned_data.get("rx_notice_confirmed", False),
+                )
+            except DomainError as error:
+                _refuse(request, error)
+            else:
+                messages.success(request, _("Added to your cart."))
+                return redirect("pharmacy:cart")
+    return render(
+        request,
+        "pharmacy/product_detail.html",
+        {
+            "product": product,
+            "details_visible": selectors.product_details_visible(product=product, viewer=user),
+            "prescription_items": items,
+            "form": form,
+            "rx_notice": RX_NOTICE,
+        },
+    )
+
+
+@login_required
+def cart(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        try:
+            line_id = int(request.POST.get("line", 0))
+            if request.POST.get("action") == "remove":
+                services.cart_line_remove(account=request.user, line_id=line_id)
+            else:
+                services.cart_line_update(
+                    account=request.user,
+                    line_id=line_id,
+                    quantity=int(request.POST.get("quantity", 0)),
+                )
+        except ValueError:
+            messages.error(request, _("Enter a whole number of packs."))
+        except DomainError as error:
+            _refuse(request, error)
+        return redirect("pharmacy:cart")
+    lines = selectors.cart_lines(account=request.user)
+    total = sum((line.product.price * line.quantity for line in lines), Decimal("0.00"))
+    return render(request, "pharmacy/cart.html", {"lines": lines, "total": total})
+
+
+@login_required
+def checkout(request: HttpRequest) -> HttpResponse:
+    lines = selectors.cart_lines(account=request.user)
+    if not lines:
+        messages.info(request, _("Your cart is empty."))
+        return redirect("pharmacy:catalog")
+    form = CheckoutForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            order = services.order_checkout(account=request.user, **form.cleaned_data)
+        except DomainError as error:
+            _refuse(request, error)
+        else:
+            return redirect("pharmacy:order-detail", pk=order.pk)
+    total = sum((line.product.price * line.quantity for line in lines), Decimal("0.00"))
+    return render(request, "pharmacy/checkout.html", {"form": form, "lines": lines, "total": total})
+
+
+@login_required
+def order_list(request: HttpRequest) -> HttpResponse:
+    page = Paginator(selectors.order_list(account=request.user), 20).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "pharmacy/order_list.html", {"page": page})
+
+
+@login_required
+def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        order = selectors.order_get(account=request.user, order_id=pk)
+        _order, shipment = selectors.shipment_for_order(account=request.user, order_id=pk)
+    except DomainError as error:
+        raise Http404 from error
+    return render(
+        request,
+        "pharmacy/order_detail.html",
+        {"order": order, "shipment": shipment, "cancellable": order.is_cancellable},
+    )
+
+
+@login_required
+@require_POST
+def order_pay(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        started = services.order_pay(account=request.user, order_id=pk)
+    except DomainError as error:
+        _refuse(request, error)
+        return redirect("pharmacy:order-detail", pk=pk)
+    return redirect(started.redirect_url)
+
+
+@login_required
+@require_POST
+def order_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        order = services.order_cancel(
+            order_id=pk,
+            actor=request.user,
+            account=request.user,
+            reason=request.POST.get("reason", "")[:200],
+        )
+    except DomainError as error:
+        _refuse(request, error)
+    else:
+        if order.status == Order.Status.REFUNDED:
+            messages.success(request, _("Cancelled; the amount paid is being refunded."))
+        else:
+            messages.success(request, _("Cancelled."))
+    return redirect("pharmacy:order-detail", pk=pk)
+
+
+def _pharmacist(request: HttpRequest) -> None:
+    if not is_pharmacist(request.user):
+        raise PermissionDenied
+
+
+@login_required
+def dispensing_queue(request: HttpRequest) -> HttpResponse:
+    _pharmacist(request)
+    orders = list(selectors.dispensing_queue()[:50])
+    return render(request, "pharmacy/dispensing_queue.html", {"orders": orders})
+
+
+@login_required
+@require_POST
+def dispense(request: HttpRequest, pk: int) -> HttpResponse:
+    _pharmacist(request)
+    approve = request.POST.get("action") != "refuse"
+    try:
+        order = services.order_dispense(
+            order_id=pk,
+            pharmacist=request.user,
+            approve=approve,
+            note=request.POST.get("note", "")[:180],
+        )
+    except DomainError as error:
+        _refuse(request, error)
+    else:
+        if approve:
+            messages.success(
+                request, _("Order %(number)s verified and picked.") % {"number": order.number}
+            )
+        else:
+            messages.success(
+                request, _("Order %(number)s refused and refunded.") % {"number": order.number}
+            )
+    return redirect("pharmacy:dispensing-queue")
