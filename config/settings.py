@@ -191,6 +191,18 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "hospital.tasks.alert_unclaimed_quick_consults",
         "schedule": timedelta(minutes=1),
     },
+    "pharmacy-expire-unpaid-orders": {
+        "task": "pharmacy.tasks.expire_unpaid_orders",
+        "schedule": timedelta(minutes=1),
+    },
+    "pharmacy-review-batch-expiry": {
+        "task": "pharmacy.tasks.review_batch_expiry",
+        "schedule": timedelta(hours=6),
+    },
+    "pharmacy-poll-shipments": {
+        "task": "pharmacy.tasks.poll_shipments",
+        "schedule": timedelta(minutes=2),
+    },
     "hospital-review-credential-expiry": {
         "task": "hospital.tasks.review_credential_expiry",
         "schedule": timedelta(hours=24),

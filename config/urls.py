@@ -32,6 +32,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("payments.urls")),
     path("", include("hospital.urls")),
+    path("", include("pharmacy.urls")),
 ]
 
 if settings.DEBUG:
