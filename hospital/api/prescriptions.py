@@ -265,7 +265,7 @@ def session_mfa_verified_at(request: Any) -> dt.datetime | None:
         return None
     times = [
         record.get("at")
-        for record in get_authentication_records(http_request)
+        for record in get_authentication_records(http_request, getattr(request, "user", None))
         if record.get("method") == "mfa" and record.get("at")
     ]
     if not times:
