@@ -18,6 +18,7 @@ from accounts.models import User
 from accounts.roles import Role
 from accounts.services import user_assign_role
 from hospital.demo_consultations import seed_consultation_demo
+from hospital.demo_prescriptions import seed_prescription_demo
 from hospital.demo_records import seed_record_demo
 from hospital.models import (
     Credential,
@@ -301,3 +302,4 @@ def seed_demo_data(*, stdout: Any) -> None:
     stdout.write(f"  opened {opened} slots for the coming week")
     seed_consultation_demo(stdout=stdout)
     seed_record_demo(stdout=stdout)
+    seed_prescription_demo(stdout=stdout)
