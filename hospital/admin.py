@@ -236,3 +236,4 @@ class AppointmentAdmin(SimpleHistoryAdmin):
 from hospital import admin_consultations  # noqa: E402, F401
 from hospital import admin_records  # noqa: E402, F401
 from hospital import admin_prescriptions  # noqa: E402, F401
+from hospital import admin_renewals  # noqa: E402, F401
