@@ -24,6 +24,7 @@ from hospital.services.doctors import (
     doctor_reinstate,
     doctor_suspend,
 )
+from hospital.services.onboarding import doctor_apply, doctor_credential_submit
 from hospital.services.schedules import (
     availability_add,
     availability_remove,
@@ -49,7 +50,9 @@ __all__ = [
     "credential_verify",
     "credentials_expire_due",
     "credentials_warn_expiring",
+    "doctor_apply",
     "doctor_check_may_practise",
+    "doctor_credential_submit",
     "doctor_may_practise",
     "doctor_practice_problems",
     "doctor_reinstate",

@@ -21,11 +21,18 @@ SCAN_SIGNATURES = {
 }
 
 
+class CredentialScanTooLarge(DomainError):
+    """A scan over the size limit (413, like a body over the request limit)."""
+
+    status_code = 413
+    code = "too_large"
+
+
 def scan_kind(upload: Any) -> str:
     """The scan's real type from its first bytes (the name and declared type are not trusted)."""
     size = getattr(upload, "size", None)
     if size is None or size > figure("CREDENTIAL_SCAN_MAX_BYTES"):
-        raise DomainError(
+        raise CredentialScanTooLarge(
             str(_("The scan must be at most %(mb)s MB."))
             % {"mb": figure("CREDENTIAL_SCAN_MAX_BYTES") // (1024 * 1024)},
             field="scan",
@@ -170,6 +177,28 @@ def credential_verify(*, credential_id: int, reviewer: Any) -> Credential:
     credential.status = Credential.Status.VERIFIED
     credential.reviewed_by, credential.reviewed_at = reviewer, timezone.now()
     credential.save(update_fields=["status", "reviewed_by", "reviewed_at"])
+    from notifications.services import notification_send
+
+    doctor = credential.doctor
+    subject = str(_("Your credential was verified"))
+    body = f"{credential.get_kind_display()} {credential.number}"
+    # Read after commit: when the operator verifies the last missing certificate, the doctor
+    # learns in the same message that patients can now book them.
+    transaction.on_commit(
+        lambda: notification_send(
+            recipient=doctor.user,
+            kind="hospital.credential_verified",
+            subject=subject,
+            body=body
+            + (
+                ""
+                if doctor_practice_problems(doctor=doctor)
+                else " " + str(_("You may now see patients."))
+            ),
+            dedupe_key=f"credential-verified:{credential.pk}",
+            link="/doctor/credentials/",
+        )
+    )
     return credential
 
 
@@ -201,6 +230,7 @@ def credential_reject(*, credential_id: int, reviewer: Any, reason: str) -> Cred
             body=f"{credential.get_kind_display()} {credential.number}: "
             f"{credential.rejection_reason}",
             dedupe_key=f"credential-rejected:{credential.pk}",
+            link="/doctor/credentials/",
         )
     )
     return credential
