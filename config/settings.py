@@ -322,6 +322,8 @@ SPECTACULAR_SETTINGS = {
         "ProductKindEnum": "pharmacy.models.catalog.Product.Kind",
         "OrderStatusEnum": "pharmacy.models.orders.Order.Status",
         "ShipmentStatusEnum": "pharmacy.models.orders.Shipment.Status",
+        "CredentialKindEnum": "hospital.models.doctors.Credential.Kind",
+        "CredentialStatusEnum": "hospital.models.doctors.Credential.Status",
         "PrescriptionStatusEnum": "hospital.models.prescriptions.Prescription.Status",
         "PrescriptionReviewReasonEnum": "hospital.models.prescriptions.Prescription.ReviewReason",
         "RenewalRequestStatusEnum": "hospital.models.renewals.RenewalRequest.Status",
