@@ -1,6 +1,13 @@
 from django.urls import path
 
-from hospital import consultation_pages, prescription_pages, record_pages, review_pages, views
+from hospital import (
+    consultation_pages,
+    onboarding_pages,
+    prescription_pages,
+    record_pages,
+    review_pages,
+    views,
+)
 
 app_name = "hospital"
 urlpatterns = [
@@ -14,5 +21,6 @@ urlpatterns = [
 ]
 urlpatterns += consultation_pages.urlpatterns
 urlpatterns += record_pages.urlpatterns
+urlpatterns += onboarding_pages.urlpatterns
 urlpatterns += prescription_pages.urlpatterns
 urlpatterns += review_pages.urlpatterns
