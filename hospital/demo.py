@@ -20,6 +20,7 @@ from accounts.services import user_assign_role
 from hospital.demo_consultations import seed_consultation_demo
 from hospital.demo_prescriptions import seed_prescription_demo
 from hospital.demo_records import seed_record_demo
+from hospital.demo_review import seed_review_demo
 from hospital.models import (
     Credential,
     Department,
@@ -303,3 +304,4 @@ def seed_demo_data(*, stdout: Any) -> None:
     seed_consultation_demo(stdout=stdout)
     seed_record_demo(stdout=stdout)
     seed_prescription_demo(stdout=stdout)
+    seed_review_demo(stdout=stdout)
