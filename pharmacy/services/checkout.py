@@ -79,7 +79,6 @@ def _order_number() -> str:
     return f"{timezone.localtime():%Y%m%d%H%M}{secrets.randbelow(10**8):08d}"
 
 
-@transaction.atomic
 def order_checkout(
     *,
     account: Any,
@@ -93,6 +92,34 @@ def order_checkout(
     """Turns the account's cart (or the chosen lines of it) into an order waiting for payment:
     reserves the stock and counts the prescription packs as bought. Raises DomainError for bad
     input, Conflict when stock or a prescription's packs ran out meanwhile."""
+    # Lots that expired since the last scan are written off first, in their own transactions:
+    # they must not count towards what is reserved now, and stay written off if this fails.
+    cart_products = CartLine.objects.filter(account=account)
+    if line_ids is not None:
+        cart_products = cart_products.filter(pk__in=line_ids)
+    batches_expire_due(product_ids=cart_products.values_list("product_id", flat=True))
+    return _checkout(
+        account=account,
+        delivery_method=delivery_method,
+        recipient_name=recipient_name,
+        recipient_phone=recipient_phone,
+        city=city,
+        address=address,
+        line_ids=line_ids,
+    )
+
+
+@transaction.atomic
+def _checkout(
+    *,
+    account: Any,
+    delivery_method: str,
+    recipient_name: str,
+    recipient_phone: str,
+    city: str,
+    address: str,
+    line_ids: list[int] | None,
+) -> Order:
     for field, value in (
         ("recipient_name", recipient_name),
         ("recipient_phone", recipient_phone),
@@ -179,8 +206,6 @@ def order_checkout(
     quantities: dict[int, int] = defaultdict(int)
     for line in lines:
         quantities[line.product_id] += line.quantity
-    # A lot that expired since the last scan must not count towards what is reserved now.
-    batches_expire_due(product_ids=quantities)
     stock_reserve(quantities=quantities, order=order)
     for line, item in sorted(
         ((line, item) for line, item in zip(lines, items, strict=True) if item is not None),
