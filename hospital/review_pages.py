@@ -93,7 +93,7 @@ def _errors_to_messages(request: HttpRequest, form: forms.Form) -> None:
     for field, errors in form.errors.items():
         label = form.fields[field].label if field in form.fields else ""
         for error in errors:
-            messages.error(request, f"{label}: {error}" if label else error)
+            messages.error(request, f"{label}: {error}" if label else str(error))
 
 
 # --- pharmacist --------------------------------------------------------------------------------
@@ -217,7 +217,8 @@ def my_prescriptions(request: HttpRequest) -> HttpResponse:
                 {"item": item, "remaining": prescription_item_remaining(item=item)}
                 for item in prescription.items.all()
             ],
-            "pending_renewal": next(iter(prescription.pending_renewals), None),
+            # Prefetched by the selector into `pending_renewals`.
+            "pending_renewal": next(iter(prescription.pending_renewals), None),  # type: ignore[attr-defined]
             "renewal_problem": renewal_services.prescription_renewal_problem(prescription),
         }
         for prescription in page
@@ -270,7 +271,7 @@ def renewal_queue(request: HttpRequest) -> HttpResponse:
     if status not in RenewalRequest.Status.values:
         status = ""
     renewals = selectors.renewal_request_list(user=request.user, status=status).filter(
-        prescription__doctor__user_id=request.user.pk
+        prescription__doctor__user_id=request.user.pk or 0
     )
     page = Paginator(renewals, 20).get_page(request.GET.get("page"))
     return render(
