@@ -465,7 +465,7 @@ def _drug_product(drug: FormularyDrug, category: Category) -> Product:
         brand=brand,
         manufacturer=manufacturer,
         approval_number=approval,
-        pack_description=pack,
+        pack_description=pack[:80],
         description=f"{drug.generic_name_zh}（{drug.generic_name_en}），{drug.strength}。",
         indications="请按说明书或遵医嘱使用。"
         if not is_rx

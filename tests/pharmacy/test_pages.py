@@ -170,3 +170,10 @@ def _in_days(days: int):
     from django.utils import timezone
 
     return timezone.localdate() + dt.timedelta(days=days)
+
+
+def test_shop_pages_speak_chinese_by_default_and_english_on_request(client):
+    html = client.get("/shop/").content.decode()
+    assert "全部分类" in html
+    client.cookies["django_language"] = "en"
+    assert "All categories" in client.get("/shop/").content.decode()
