@@ -1,49 +1,31 @@
-import threading
-
 import pytest
-from django.db import close_old_connections
 
 from core.exceptions import Conflict
 from hospital.models import Appointment, Slot
 from hospital.services import appointment_book
 from tests.accounts.factories import PatientProfileFactory
+from tests.concurrency import run_concurrently
 from tests.hospital.factories import DoctorFactory, SlotFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 def race(slot, patients):
-    barrier = threading.Barrier(len(patients))
-    outcomes: list[str] = []
-    lock = threading.Lock()
-
     def attempt(patient):
-        barrier.wait()
-        try:
-            appointment_book(
-                account=patient.account,
-                patient_id=patient.pk,
-                slot_id=slot.pk,
-                mode=slot.mode,
-                visit_type="follow_up",
-                chief_complaint="复诊",
-            )
-            outcome = "booked"
-        except Conflict:
-            outcome = "conflict"
-        except Exception as error:  # anything else would be a bug: report it
-            outcome = f"error: {error!r}"
-        finally:
-            close_old_connections()
-        with lock:
-            outcomes.append(outcome)
+        appointment_book(
+            account=patient.account,
+            patient_id=patient.pk,
+            slot_id=slot.pk,
+            mode=slot.mode,
+            visit_type="follow_up",
+            chief_complaint="复诊",
+        )
+        return "booked"
 
-    threads = [threading.Thread(target=attempt, args=(p,)) for p in patients]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return outcomes
+    outcomes = run_concurrently(attempt, [(p,) for p in patients])
+    unexpected = [o for o in outcomes if o != "booked" and not isinstance(o, Conflict)]
+    assert unexpected == []
+    return ["booked" if o == "booked" else "conflict" for o in outcomes]
 
 
 def test_fifty_patients_racing_for_one_video_slot_one_wins():

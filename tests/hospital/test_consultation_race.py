@@ -1,40 +1,15 @@
-import threading
 from collections import Counter
 
 import pytest
-from django.db import close_old_connections
 
 from core.exceptions import Conflict, NotFound
 from hospital.models import Consultation
 from hospital.services.consultations import consultation_claim, consultation_claim_next
+from tests.concurrency import run_concurrently
 from tests.hospital.consultation_factories import QuickConsultFactory
 from tests.hospital.factories import DepartmentFactory, DoctorFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def run_threads(target, args_list):
-    barrier = threading.Barrier(len(args_list))
-    outcomes: list[object] = []
-    lock = threading.Lock()
-
-    def attempt(*args):
-        barrier.wait()
-        try:
-            outcome = target(*args)
-        except Exception as error:  # collected, so the test can tell conflicts from bugs
-            outcome = error
-        finally:
-            close_old_connections()
-        with lock:
-            outcomes.append(outcome)
-
-    threads = [threading.Thread(target=attempt, args=args) for args in args_list]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return outcomes
 
 
 def test_ten_doctors_take_twenty_waiting_consults_each_exactly_once():
@@ -50,7 +25,7 @@ def test_ten_doctors_take_twenty_waiting_consults_each_exactly_once():
             except NotFound:
                 return taken
 
-    outcomes = run_threads(take_until_empty, [(d,) for d in doctors])
+    outcomes = run_concurrently(take_until_empty, [(d,) for d in doctors])
     assert all(isinstance(o, list) for o in outcomes), outcomes
     claimed = [pk for taken in outcomes for pk in taken]
     assert sorted(claimed) == sorted(c.pk for c in waiting)
@@ -66,7 +41,7 @@ def test_ten_doctors_claiming_the_same_consult_one_wins():
     department = DepartmentFactory()
     doctors = [DoctorFactory(department=department) for _ in range(10)]
     waiting = QuickConsultFactory(department=department)
-    outcomes = run_threads(
+    outcomes = run_concurrently(
         lambda doctor: consultation_claim(doctor_user=doctor.user, consultation_id=waiting.pk),
         [(d,) for d in doctors],
     )

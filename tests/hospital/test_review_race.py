@@ -3,15 +3,14 @@ decided exactly once, and nobody waits on a row another pharmacist is taking."""
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 
 import pytest
-from django.db import close_old_connections
 
 from hospital.models import Prescription, PrescriptionEvent
 from hospital.services.review import prescription_approve, review_queue_next
 from tests.accounts.factories import PharmacistUserFactory
+from tests.concurrency import run_concurrently
 from tests.hospital.consultation_factories import OpenConsultationFactory
 from tests.hospital.review_factories import PrescriptionFactory
 
@@ -22,34 +21,19 @@ def test_ten_pharmacists_review_a_hundred_prescriptions_each_exactly_once():
     consultation = OpenConsultationFactory()
     waiting = [PrescriptionFactory(consultation=consultation, risk_rank=n % 5) for n in range(100)]
     pharmacists = [PharmacistUserFactory() for _ in range(10)]
-    barrier = threading.Barrier(len(pharmacists))
-    decided: dict[int, list[int]] = {}
-    errors: list[BaseException] = []
-    lock = threading.Lock()
 
-    def review_until_empty(pharmacist) -> None:
+    def review_until_empty(pharmacist) -> list[int]:
         mine: list[int] = []
-        try:
-            barrier.wait()
-            while True:
-                prescription = review_queue_next(pharmacist=pharmacist)
-                if prescription is None:
-                    break
-                prescription_approve(pharmacist=pharmacist, prescription_id=prescription.pk)
-                mine.append(prescription.pk)
-        except BaseException as error:  # collected, so the test can show what went wrong
-            with lock:
-                errors.append(error)
-        finally:
-            close_old_connections()
-        with lock:
-            decided[pharmacist.pk] = mine
+        while True:
+            prescription = review_queue_next(pharmacist=pharmacist)
+            if prescription is None:
+                return mine
+            prescription_approve(pharmacist=pharmacist, prescription_id=prescription.pk)
+            mine.append(prescription.pk)
 
-    threads = [threading.Thread(target=review_until_empty, args=(p,)) for p in pharmacists]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcomes = run_concurrently(review_until_empty, [(p,) for p in pharmacists])
+    errors = [o for o in outcomes if isinstance(o, BaseException)]
+    decided = {p.pk: o for p, o in zip(pharmacists, outcomes, strict=True) if isinstance(o, list)}
 
     assert errors == []
     reviewed = [pk for taken in decided.values() for pk in taken]
