@@ -23,8 +23,17 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-# Each test process gets its own cache namespace so parallel workers do not share throttles.
-CACHES = {"default": {**CACHES["default"], "KEY_PREFIX": f"xinglin-test-{os.getpid()}"}}
+# Each test worker gets a cache of its own (on Redis: its own database number, away from the
+# broker's), so the cache can be emptied before every test without touching another worker's.
+_worker_number = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+if REDIS_URL:  # noqa: F405
+    _redis_base = REDIS_URL.rsplit("/", 1)[0] if REDIS_URL.count("/") > 2 else REDIS_URL  # noqa: F405
+    CACHES = {
+        "default": {
+            **CACHES["default"],
+            "LOCATION": f"{_redis_base}/{1 + _worker_number % 15}",
+        }
+    }
 REST_FRAMEWORK = {
     **REST_FRAMEWORK,
     "DEFAULT_THROTTLE_RATES": {"anon": "10000/min", "user": "10000/min"},

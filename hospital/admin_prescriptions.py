@@ -109,7 +109,7 @@ class ReadOnlyInline(admin.TabularInline):
 
 class PrescriptionItemInline(ReadOnlyInline):
     model = PrescriptionItem
-    fields = [
+    fields = readonly_fields = (
         "drug",
         "dose",
         "dose_unit",
@@ -119,13 +119,12 @@ class PrescriptionItemInline(ReadOnlyInline):
         "quantity_packs",
         "purchased_packs",
         "instructions",
-    ]
-    readonly_fields = fields
+    )
 
 
 class PrescriptionFindingInline(ReadOnlyInline):
     model = PrescriptionFinding
-    fields = [
+    fields = readonly_fields = (
         "severity",
         "kind",
         "drug_codes",
@@ -133,14 +132,17 @@ class PrescriptionFindingInline(ReadOnlyInline):
         "message",
         "rule_id",
         "override_reason",
-    ]
-    readonly_fields = fields
+    )
 
 
 class PrescriptionEventInline(ReadOnlyInline):
     model = PrescriptionEvent
-    fields = ["created_at", "kind", "actor", "detail"]
-    readonly_fields = fields
+    fields = readonly_fields = (
+        "created_at",
+        "kind",
+        "actor",
+        "detail",
+    )
 
 
 @admin.register(Prescription)

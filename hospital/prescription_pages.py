@@ -198,8 +198,8 @@ def prescription_sign(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied
     reasons = {
         key.removeprefix("override_"): value.strip()[:1000]
-        for key, value in request.POST.items()
-        if key.startswith("override_") and value.strip()
+        for key in request.POST
+        if key.startswith("override_") and (value := request.POST.get(key, "")).strip()
     }
     try:
         services.prescription_sign(

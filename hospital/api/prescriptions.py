@@ -132,7 +132,8 @@ class PrescriptionFindingOutput(serializers.Serializer):
     message = serializers.CharField()
     message_zh = serializers.CharField()
     management = serializers.CharField()
-    source = serializers.CharField()
+    # DRF pops declared fields off the class, so this does not shadow Field.source.
+    source = serializers.CharField()  # type: ignore[assignment]
     rule_id = serializers.CharField()
     override_reason = serializers.CharField(required=False, default="")
 
