@@ -124,7 +124,6 @@ def test_admin_verification_queue_actions(client):
     client.force_login(operator)
     from allauth.mfa.models import Authenticator
 
-
     Authenticator.objects.create(user=operator, type=Authenticator.Type.TOTP, data={})
     response = client.post(
         "/admin/hospital/credential/",

@@ -14,8 +14,16 @@ from django.apps import apps
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-OUR_APPS = ("core", "accounts", "audit", "notifications", "payments", "insurance", "hospital",
-            "pharmacy")
+OUR_APPS = (
+    "core",
+    "accounts",
+    "audit",
+    "notifications",
+    "payments",
+    "insurance",
+    "hospital",
+    "pharmacy",
+)
 
 
 class Command(BaseCommand):
