@@ -10,7 +10,21 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self) -> None:
-        post_migrate.connect(_sync_role_groups, sender=self)
+        from django.apps import apps
+
+        from accounts.roles import operator_permissions_register
+
+        # Operators also watch the periodic tasks, task results and login lockouts.
+        for label, read_only in (
+            ("django_celery_beat", False),
+            ("django_celery_results", True),
+            ("axes", True),
+        ):
+            operator_permissions_register(apps.get_app_config(label), read_only=read_only)
+
+        # After the last app's post_migrate, every app's permissions exist to be granted.
+        last_app = list(apps.get_app_configs())[-1]
+        post_migrate.connect(_sync_role_groups, sender=last_app, dispatch_uid="accounts.roles")
 
 
 def _sync_role_groups(using: str = "default", **kwargs: Any) -> None:

@@ -9,10 +9,11 @@ from typing import Any
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from accounts.models import PatientProfile, User
-from accounts.roles import ACCOUNTS_ROLE_PERMISSIONS, Role
+from accounts.roles import ACCOUNTS_ROLE_PERMISSIONS, REGISTERED_ROLE_PERMISSIONS, Role
 from accounts.rules import max_patient_profiles_per_account
 from accounts.validators import (
     normalize_resident_id,
@@ -37,13 +38,14 @@ def role_groups_sync(*, using: str = "default") -> None:
     """
     for role in Role:
         group, _created = Group.objects.using(using).get_or_create(name=str(role))
-        codenames = ACCOUNTS_ROLE_PERMISSIONS.get(role, ())
-        if codenames:
-            group.permissions.add(
-                *Permission.objects.using(using).filter(
-                    content_type__app_label="accounts", codename__in=codenames
-                )
-            )
+        grants = {("accounts", codename) for codename in ACCOUNTS_ROLE_PERMISSIONS.get(role, ())}
+        grants |= REGISTERED_ROLE_PERMISSIONS.get(role, set())
+        if not grants:
+            continue
+        match = Q()
+        for app_label, codename in grants:
+            match |= Q(content_type__app_label=app_label, codename=codename)
+        group.permissions.add(*Permission.objects.using(using).filter(match))
 
 
 def user_assign_role(*, user: User, role: Role | str) -> None:

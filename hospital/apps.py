@@ -7,6 +7,10 @@ class HospitalConfig(AppConfig):
     verbose_name = _("Hospital")
 
     def ready(self) -> None:
+        from accounts.roles import operator_permissions_register
+
+        operator_permissions_register(self)
+
         from payments.signals import payment_succeeded
 
         payment_succeeded.connect(_on_payment_succeeded, dispatch_uid="hospital.payment_succeeded")
