@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from core.exceptions import DomainError
 from hospital.models import Consultation, Prescription
+from hospital.prescription_signing import prescription_signature
 from hospital.services import prescriptions as prescribing
 from hospital.services.renewals import renewal_request_create
 from hospital.services.review import (
@@ -124,9 +125,12 @@ def seed_review_demo(*, stdout: Any) -> None:
             finally:
                 Consultation.objects.filter(pk=consultation.pk).update(**closed)
             month_ago = timezone.localdate() - dt.timedelta(days=30)
-            Prescription.objects.filter(pk=expired.pk).update(
-                issued_on=month_ago, valid_until=month_ago + dt.timedelta(days=2)
-            )
+            # Stands for a prescription signed a month ago: its signature covers those dates.
+            backdated = Prescription.objects.get(pk=expired.pk)
+            backdated.issued_on = month_ago
+            backdated.valid_until = month_ago + dt.timedelta(days=2)
+            backdated.signature = prescription_signature(backdated)
+            backdated.save(update_fields=["issued_on", "valid_until", "signature"])
             prescriptions_expire_due()
             renewal_request_create(
                 account=consultation.patient.account,
