@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.models import StatusChangeEvent
 from core.transitions import TransitionTable
 from hospital.models.doctors import ConsultationMode, DoctorProfile
 from hospital.models.schedules import Slot
@@ -152,27 +153,11 @@ class Appointment(models.Model):
         return self.fee - self.insurance_share
 
 
-class AppointmentEvent(models.Model):
+class AppointmentEvent(StatusChangeEvent):
     appointment = models.ForeignKey(
         Appointment, on_delete=models.CASCADE, related_name="events", verbose_name=_("appointment")
     )
-    from_status = models.CharField(_("from"), max_length=20, blank=True)
-    to_status = models.CharField(_("to"), max_length=20)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("actor"),
-    )
-    note = models.CharField(_("note"), max_length=200, blank=True)
-    created_at = models.DateTimeField(_("at"), auto_now_add=True)
 
-    class Meta:
+    class Meta(StatusChangeEvent.Meta):
         verbose_name = _("appointment event")
         verbose_name_plural = _("appointment events")
-        ordering = ["created_at", "id"]
-
-    def __str__(self) -> str:
-        return f"{self.from_status or '∅'} → {self.to_status}"

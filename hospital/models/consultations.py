@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.models import StatusChangeEvent
 from core.transitions import TransitionTable
 from hospital.models.appointments import Appointment
 from hospital.models.doctors import ConsultationMode, Department, DoctorProfile
@@ -172,33 +173,17 @@ class Consultation(models.Model):
 ACTIVE_STATUSES = (Consultation.Status.WAITING, Consultation.Status.OPEN)
 
 
-class ConsultationEvent(models.Model):
+class ConsultationEvent(StatusChangeEvent):
     consultation = models.ForeignKey(
         Consultation,
         on_delete=models.CASCADE,
         related_name="events",
         verbose_name=_("consultation"),
     )
-    from_status = models.CharField(_("from"), max_length=12, blank=True)
-    to_status = models.CharField(_("to"), max_length=12)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("actor"),
-    )
-    note = models.CharField(_("note"), max_length=200, blank=True)
-    created_at = models.DateTimeField(_("at"), auto_now_add=True)
 
-    class Meta:
+    class Meta(StatusChangeEvent.Meta):
         verbose_name = _("consultation event")
         verbose_name_plural = _("consultation events")
-        ordering = ["created_at", "id"]
-
-    def __str__(self) -> str:
-        return f"{self.from_status or '∅'} → {self.to_status}"
 
 
 def message_attachment_path(instance: ConsultationMessage, filename: str) -> str:

@@ -14,6 +14,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.models import StatusChangeEvent
 from core.transitions import TransitionTable
 
 ZERO = Decimal("0.00")
@@ -221,30 +222,14 @@ class OrderLinePick(models.Model):
         return f"{self.quantity} from lot #{self.batch_id}"
 
 
-class OrderEvent(models.Model):
+class OrderEvent(StatusChangeEvent):
     order = models.ForeignKey(
         Order, on_delete=models.PROTECT, related_name="events", verbose_name=_("order")
     )
-    from_status = models.CharField(_("from"), max_length=20, blank=True)
-    to_status = models.CharField(_("to"), max_length=20)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("by"),
-    )
-    note = models.CharField(_("note"), max_length=200, blank=True)
-    created_at = models.DateTimeField(_("at"), auto_now_add=True)
 
-    class Meta:
+    class Meta(StatusChangeEvent.Meta):
         verbose_name = _("order event")
         verbose_name_plural = _("order events")
-        ordering = ["created_at", "id"]
-
-    def __str__(self) -> str:
-        return f"{self.from_status or '∅'} → {self.to_status}"
 
 
 class Shipment(models.Model):
