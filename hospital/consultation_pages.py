@@ -25,6 +25,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import PatientProfile
 from audit.services import access_log_for_request
 from core.exceptions import Conflict, DomainError, NotFound
+from core.pdf import html_to_pdf
 from hospital import selectors
 from hospital import selectors_consultations as consultation_selectors
 from hospital.models import Consultation, ConsultationMessage, Department
@@ -499,12 +500,10 @@ def consultation_summary(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def summary_pdf_bytes(consultation: Consultation) -> bytes:
-    from weasyprint import HTML
-
     html = render_to_string(
         "hospital/consultations/summary_pdf.html", _summary_context(consultation)
     )
-    return HTML(string=html).write_pdf()
+    return html_to_pdf(html)
 
 
 def summary_pdf_response(request: Any, consultation: Consultation) -> HttpResponse:

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.services import access_log_for_request
+from core.pdf import html_to_pdf
 from hospital.models import Prescription
 
 
@@ -54,13 +55,11 @@ def prescription_pdf_context(prescription: Prescription, *, verify_url: str) -> 
 
 
 def prescription_pdf_bytes(prescription: Prescription, *, verify_url: str) -> bytes:
-    from weasyprint import HTML
-
     html = render_to_string(
         "hospital/prescriptions/prescription_pdf.html",
         prescription_pdf_context(prescription, verify_url=verify_url),
     )
-    return HTML(string=html).write_pdf()
+    return html_to_pdf(html)
 
 
 def prescription_pdf_response(request: Any, prescription: Prescription) -> HttpResponse:
