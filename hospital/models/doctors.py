@@ -8,15 +8,15 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 
 class ConsultationMode(models.TextChoices):
-    TEXT = "text", _("Text")
-    VIDEO = "video", _("Video")
-    PHONE = "phone", _("Phone")
+    TEXT = "text", pgettext_lazy("consultation mode", "Text")
+    VIDEO = "video", pgettext_lazy("consultation mode", "Video")
+    PHONE = "phone", pgettext_lazy("consultation mode", "Phone")
 
 
 class Department(models.Model):
