@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 from core.exceptions import InvalidTransition
 
@@ -23,3 +24,27 @@ class TransitionTable:
     def check(self, current: str, target: str, *, action: str | None = None) -> None:
         if not self.can(current, target):
             raise InvalidTransition(str(current), action or f"move to {target}")
+
+
+def status_change(
+    instance: Any,
+    target: str,
+    *,
+    actor: Any = None,
+    note: str = "",
+    fields: tuple[str, ...] = (),
+) -> None:
+    """Moves a row to `target`: checks its model's TRANSITIONS table, saves the status (with
+    `updated_at` and any `fields` the caller changed alongside), and records a StatusChangeEvent
+    in its `events`. The caller holds the row lock and the transaction."""
+    type(instance).TRANSITIONS.check(instance.status, target)
+    previous = instance.status
+    instance.status = target
+    instance.save(update_fields=["status", "updated_at", *fields])
+    instance.events.create(
+        from_status=previous,
+        to_status=target,
+        # Scans and payment callbacks act with no signed-in person behind them.
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        note=note[:200],
+    )

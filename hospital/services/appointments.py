@@ -21,6 +21,7 @@ from accounts.models import PatientProfile
 from accounts.roles import Role
 from audit.services import access_log_record
 from core.exceptions import Conflict, DomainError, NotFound
+from core.transitions import status_change
 from hospital.models import Appointment, DoctorProfile, DoctorService, Slot
 from hospital.rules import figure
 from hospital.services.doctors import doctor_check_may_practise
@@ -60,21 +61,6 @@ class PaymentStart:
     appointment: Appointment
     payment: Payment
     redirect_url: str
-
-
-def _transition(
-    appointment: Appointment, target: str, *, actor: Any, note: str = "", fields: tuple = ()
-) -> None:
-    Appointment.TRANSITIONS.check(appointment.status, target)
-    previous = appointment.status
-    appointment.status = target
-    appointment.save(update_fields=["status", "updated_at", *fields])
-    appointment.events.create(
-        from_status=previous,
-        to_status=target,
-        actor=actor if _is_user(actor) else None,
-        note=note[:200],
-    )
 
 
 def _is_user(actor: Any) -> bool:
@@ -185,7 +171,7 @@ def _reserve(
 def _attach_payment(appointment: Appointment, *, account: Any) -> None:
     if appointment.patient_due <= 0:
         appointment.confirmed_at = timezone.now()
-        _transition(
+        status_change(
             appointment, S.CONFIRMED, actor=account, note="nothing to pay", fields=("confirmed_at",)
         )
         return
@@ -275,7 +261,9 @@ def appointment_payment_succeeded(*, payment: Payment) -> None:
             return
         if appointment.status == S.PENDING_PAYMENT:
             appointment.confirmed_at = timezone.now()
-            _transition(appointment, S.CONFIRMED, actor=None, note="paid", fields=("confirmed_at",))
+            status_change(
+                appointment, S.CONFIRMED, actor=None, note="paid", fields=("confirmed_at",)
+            )
             _audit(None, appointment, "confirm", "payment received")
             _notify_patient(
                 appointment,
@@ -359,7 +347,7 @@ def _cancel_locked(
     appointment.cancelled_by = by
     appointment.cancel_reason = reason[:200]
     appointment.refund_amount = amount
-    _transition(
+    status_change(
         appointment,
         S.CANCELLED,
         actor=actor,
@@ -468,7 +456,7 @@ def appointment_reschedule(*, account: Any, appointment_id: int, slot_id: int) -
         new.payment = old.payment
         new.confirmed_at = timezone.now()
         new.save(update_fields=["payment", "updated_at"])
-        _transition(
+        status_change(
             new,
             S.CONFIRMED,
             actor=account,
@@ -510,7 +498,7 @@ def appointments_expire_unpaid(*, now: dt.datetime | None = None) -> int:
             hold = appointment.hold_expires_at
             if appointment.status != S.PENDING_PAYMENT or (hold is not None and hold > now):
                 continue
-            _transition(appointment, S.EXPIRED, actor=None, note="unpaid when the hold ran out")
+            status_change(appointment, S.EXPIRED, actor=None, note="unpaid when the hold ran out")
             _release_slot(appointment)
             if appointment.payment_id:
                 payment_cancel(payment_id=appointment.payment_id)
@@ -531,7 +519,7 @@ def appointments_mark_no_shows(*, now: dt.datetime | None = None) -> int:
             appointment = Appointment.objects.select_for_update().get(pk=appointment_id)
             if appointment.status != S.CONFIRMED:
                 continue
-            _transition(appointment, S.NO_SHOW, actor=None, note="patient did not attend")
+            status_change(appointment, S.NO_SHOW, actor=None, note="patient did not attend")
             _audit(None, appointment, "no_show")
             marked += 1
     return marked
@@ -549,7 +537,7 @@ def appointment_begin_consultation(*, appointment_id: int, doctor: DoctorProfile
     if appointment.status == S.IN_CONSULTATION:
         return appointment
     doctor_check_may_practise(doctor=doctor)
-    _transition(appointment, S.IN_CONSULTATION, actor=doctor.user)
+    status_change(appointment, S.IN_CONSULTATION, actor=doctor.user)
     return appointment
 
 
@@ -562,5 +550,5 @@ def appointment_complete(*, appointment_id: int, doctor: DoctorProfile) -> Appoi
         raise NotFound(str(_("No such appointment.")))
     if appointment.status == S.COMPLETED:
         return appointment
-    _transition(appointment, S.COMPLETED, actor=doctor.user)
+    status_change(appointment, S.COMPLETED, actor=doctor.user)
     return appointment

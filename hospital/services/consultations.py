@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy
 from accounts.models import PatientProfile
 from audit.services import access_log_record
 from core.exceptions import Conflict, DomainError, NotAllowed, NotFound
+from core.transitions import status_change
 from hospital.icd10 import icd10_description, icd10_validate
 from hospital.models import (
     Appointment,
@@ -76,21 +77,6 @@ def _doctor_of(user: Any) -> DoctorProfile:
     if doctor is None:
         raise NotAllowed(_("Only doctors can do this."))
     return doctor
-
-
-def _transition(
-    consultation: Consultation, target: str, *, actor: Any, note: str = "", fields: tuple = ()
-) -> None:
-    Consultation.TRANSITIONS.check(consultation.status, target)
-    previous = consultation.status
-    consultation.status = target
-    consultation.save(update_fields=["status", "updated_at", *fields])
-    consultation.events.create(
-        from_status=previous,
-        to_status=target,
-        actor=actor if _is_user(actor) else None,
-        note=note[:200],
-    )
 
 
 def _audit(actor: Any, consultation: Consultation, action: str, detail: str = "") -> None:
@@ -299,7 +285,7 @@ def _check_may_claim(doctor: DoctorProfile, consultation: Consultation) -> None:
 def _claim(consultation: Consultation, doctor: DoctorProfile, now: dt.datetime) -> Consultation:
     consultation.doctor = doctor
     consultation.opened_at = now
-    _transition(
+    status_change(
         consultation, S.OPEN, actor=doctor.user, note="claimed", fields=("doctor", "opened_at")
     )
     _system_message(consultation, _("Dr. %(name)s has joined.") % {"name": doctor.name})
@@ -362,7 +348,7 @@ def consultation_cancel(*, account: Any, consultation_id: int) -> Consultation:
     if consultation.status == S.CANCELLED:
         return consultation
     consultation.cancelled_at = timezone.now()
-    _transition(consultation, S.CANCELLED, actor=account, fields=("cancelled_at",))
+    status_change(consultation, S.CANCELLED, actor=account, fields=("cancelled_at",))
     _audit(account, consultation, "update", "cancelled")
     return consultation
 
@@ -596,7 +582,7 @@ def _end(
     consultation.outcome = outcome
     consultation.summary = summary
     consultation.closed_at = now
-    _transition(
+    status_change(
         consultation,
         S.CLOSED,
         actor=doctor_user,

@@ -13,9 +13,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.transitions import status_change
 from pharmacy.couriers import get_courier
 from pharmacy.models import Order, Shipment, TrackingEvent
-from pharmacy.services.orders import _notify, _transition
+from pharmacy.services.orders import _notify
 
 logger = logging.getLogger(__name__)
 S = Order.Status
@@ -38,7 +39,9 @@ def shipment_create(*, order_id: int) -> Shipment | None:
         order=order, carrier=courier.name, tracking_number=waybill.tracking_number, eta=waybill.eta
     )
     order.shipped_at = timezone.now()
-    _transition(order, S.SHIPPED, actor=None, note=shipment.tracking_number, fields=("shipped_at",))
+    status_change(
+        order, S.SHIPPED, actor=None, note=shipment.tracking_number, fields=("shipped_at",)
+    )
     _notify(
         order,
         kind="pharmacy.order_shipped",
@@ -79,7 +82,7 @@ def shipment_poll(*, shipment_id: int) -> Shipment | None:
     if shipment.status == Shipment.Status.DELIVERED and order.status == S.SHIPPED:
         delivered = shipment.events.filter(status=Shipment.Status.DELIVERED).first()
         order.delivered_at = delivered.occurred_at if delivered else timezone.now()
-        _transition(order, S.DELIVERED, actor=None, fields=("delivered_at",))
+        status_change(order, S.DELIVERED, actor=None, fields=("delivered_at",))
         _notify(
             order,
             kind="pharmacy.order_delivered",

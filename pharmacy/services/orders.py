@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from accounts.roles import Role
 from audit.services import access_log_record
 from core.exceptions import Conflict, DomainError, NotAllowed, NotFound
+from core.transitions import status_change
 from hospital.models import Prescription
 from hospital.services.prescription_supply import prescription_item_restore
 from notifications.services import notification_send, notification_send_to_operators
@@ -47,18 +48,6 @@ class OrderPaymentStart:
 
 def _user(actor: Any) -> Any:
     return actor if actor is not None and getattr(actor, "is_authenticated", False) else None
-
-
-def _transition(
-    order: Order, target: str, *, actor: Any, note: str = "", fields: tuple = ()
-) -> None:
-    Order.TRANSITIONS.check(order.status, target)
-    previous = order.status
-    order.status = target
-    order.save(update_fields=["status", "updated_at", *fields])
-    OrderEvent.objects.create(
-        order=order, from_status=previous, to_status=target, actor=_user(actor), note=note[:200]
-    )
 
 
 def order_link(order: Order) -> str:
@@ -147,11 +136,11 @@ def order_pay(*, account: Any, order_id: int) -> OrderPaymentStart:
 
 def _mark_paid(order: Order, *, note: str) -> None:
     order.paid_at = timezone.now()
-    _transition(order, S.PAID, actor=None, note=note, fields=("paid_at",))
+    status_change(order, S.PAID, actor=None, note=note, fields=("paid_at",))
     if order.requires_dispensing:
-        _transition(order, S.AWAITING_DISPENSING, actor=None)
+        status_change(order, S.AWAITING_DISPENSING, actor=None)
     else:
-        _transition(order, S.PACKING, actor=None)
+        status_change(order, S.PACKING, actor=None)
         from pharmacy.tasks import fulfil_order
 
         fulfil_order.delay_on_commit(order.pk)
@@ -207,7 +196,7 @@ def _cancel_locked(order: Order, *, actor: Any, reason: str) -> Order:
     if order.status == S.PENDING_PAYMENT:
         if order.payment_id is not None:
             payment_cancel(payment_id=order.payment_id)
-        _transition(order, S.CANCELLED, actor=actor, note=reason, fields=fields)
+        status_change(order, S.CANCELLED, actor=actor, note=reason, fields=fields)
     else:
         if order.payment_id is not None:
             payment_refund(
@@ -215,7 +204,7 @@ def _cancel_locked(order: Order, *, actor: Any, reason: str) -> Order:
                 reason=reason or "order cancelled",
                 requested_by=_user(actor),
             )
-        _transition(order, S.REFUNDED, actor=actor, note=reason, fields=fields)
+        status_change(order, S.REFUNDED, actor=actor, note=reason, fields=fields)
     _give_back(order, actor=actor, note=reason)
     return order
 
@@ -316,7 +305,7 @@ def order_dispense(
         )
     order_pick(order=order, actor=pharmacist)
     order.verified_by, order.verified_at = pharmacist, timezone.now()
-    _transition(
+    status_change(
         order,
         S.PACKING,
         actor=pharmacist,
