@@ -233,7 +233,9 @@ class AppointmentAdmin(SimpleHistoryAdmin):
 
 # Consultations register their admin in a module of their own; importing it here is what
 # makes admin autodiscovery find it.
-from hospital import admin_consultations  # noqa: E402, F401
-from hospital import admin_records  # noqa: E402, F401
-from hospital import admin_prescriptions  # noqa: E402, F401
-from hospital import admin_renewals  # noqa: E402, F401
+from hospital import (
+    admin_consultations,  # noqa: F401
+    admin_prescriptions,  # noqa: F401
+    admin_records,  # noqa: F401
+    admin_renewals,  # noqa: F401
+)
