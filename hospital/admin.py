@@ -233,7 +233,7 @@ class AppointmentAdmin(SimpleHistoryAdmin):
 
 # Consultations register their admin in a module of their own; importing it here is what
 # makes admin autodiscovery find it.
-from hospital import (
+from hospital import (  # noqa: E402
     admin_consultations,  # noqa: F401
     admin_prescriptions,  # noqa: F401
     admin_records,  # noqa: F401
