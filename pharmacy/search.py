@@ -12,8 +12,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from pypinyin import Style, lazy_pinyin
-
 _HAN = re.compile(r"[\u3400-\u9fff]+")
 _SPACES = re.compile(r"\s+")
 MAX_TERMS = 5
@@ -21,6 +19,10 @@ MAX_TERMS = 5
 
 def pinyin_forms(text: str) -> list[str]:
     """Full pinyin and initials of each run of Chinese characters in `text`."""
+    # Imported here: pypinyin's phrase tables cost about 55 MiB in every process that loads
+    # them, and only saving a product needs them; answering a search never does.
+    from pypinyin import Style, lazy_pinyin
+
     forms: list[str] = []
     for run in _HAN.findall(text):
         forms.append("".join(lazy_pinyin(run)))
