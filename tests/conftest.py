@@ -25,6 +25,16 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.fixture(autouse=True)
+def _english_outside_requests():
+    """Services called directly speak the active language; tests read their messages in English.
+    Requests still choose their language (LocaleMiddleware), so pages are tested in both."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture(autouse=True)
 def _empty_cache() -> None:
     """Nothing cached by one test (throttle counters, used one-time codes) leaks into the next."""
     from django.core.cache import cache
