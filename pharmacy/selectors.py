@@ -37,6 +37,25 @@ def category_list() -> QuerySet[Category]:
     return Category.objects.filter(is_active=True).order_by("position", "id")
 
 
+def category_tree() -> list[Category]:
+    """Active categories in tree order: each parent followed by its children, each with a
+    `depth` (0 for a top-level category) for indenting."""
+    categories = list(category_list())
+    children: dict[int | None, list[Category]] = {}
+    for category in categories:
+        children.setdefault(category.parent_id, []).append(category)
+    ordered: list[Category] = []
+
+    def visit(parent_id: int | None, depth: int) -> None:
+        for category in children.get(parent_id, []):
+            category.depth = depth  # type: ignore[attr-defined]
+            ordered.append(category)
+            visit(category.pk, depth + 1)
+
+    visit(None, 0)
+    return ordered
+
+
 def _category_ids(category: str) -> list[int]:
     """The category (by id or slug) and its descendants; categories are few, read them once."""
     rows = list(Category.objects.filter(is_active=True).values_list("id", "slug", "parent_id"))

@@ -41,7 +41,7 @@ def catalog(request: HttpRequest) -> HttpResponse:
         "pharmacy/catalog.html",
         {
             "page": page,
-            "categories": list(selectors.category_list()),
+            "categories": selectors.category_tree(),
             "q": q,
             "current_category": category,
             "rx": rx_param,

@@ -10,7 +10,13 @@ from django.test import Client
 
 from pharmacy.models import Batch, CartLine, Category, Order, Product
 from tests.accounts.factories import OperatorUserFactory, PharmacistUserFactory, activate_totp
-from tests.pharmacy.factories import ProductFactory, RxProductFactory, approved_item, stock
+from tests.pharmacy.factories import (
+    CategoryFactory,
+    ProductFactory,
+    RxProductFactory,
+    approved_item,
+    stock,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -177,3 +183,17 @@ def test_shop_pages_speak_chinese_by_default_and_english_on_request(client):
     assert "全部分类" in html
     client.cookies["django_language"] = "en"
     assert "All categories" in client.get("/shop/").content.decode()
+
+
+def test_catalog_lists_each_category_under_its_own_parent(client):
+    medicines = CategoryFactory(name_zh="药品", position=1)
+    devices = CategoryFactory(name_zh="医疗器械", position=2)
+    CategoryFactory(name_zh="血糖监测", parent=devices, position=1)
+    CategoryFactory(name_zh="消化与代谢", parent=medicines, position=3)
+    CategoryFactory(name_zh="血液与造血", parent=medicines, position=4)
+
+    page = client.get("/shop/").content.decode()
+    order = [
+        page.index(name) for name in ("药品", "消化与代谢", "血液与造血", "医疗器械", "血糖监测")
+    ]
+    assert order == sorted(order)
