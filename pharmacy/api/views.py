@@ -68,7 +68,8 @@ class ProductListApi(GenericAPIView):
         filters = s.ProductListFilters(data=request.query_params)
         filters.is_valid(raise_exception=True)
         page = self.paginate_queryset(selectors.product_list(**filters.validated_data))
-        return self.get_paginated_response(s.ProductListItemOutput(page, many=True).data)
+        # Rendered as ProductListItemOutput (the serializer_class above) would render it.
+        return self.get_paginated_response(s.product_list_items(page or []))
 
 
 class ProductDetailApi(APIView):

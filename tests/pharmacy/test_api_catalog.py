@@ -168,3 +168,16 @@ def test_unknown_product_is_a_json_404(api_client):
     response = api_client.get(f"{LIST}999999/")
     assert response.status_code == 404
     assert response.json()["code"] == "not_found"
+
+
+def test_list_rows_render_as_the_documented_serializer_does(api_client):
+    from pharmacy import selectors
+    from pharmacy.api.serializers import ProductListItemOutput, product_list_items
+
+    stock(ProductFactory(image="products/mask.png", purchase_limit=3), 2)
+    ProductFactory(kind="health")
+    RxProductFactory()
+    OtcDrugProductFactory(price="7.50")
+    rows = list(selectors.product_list())
+    assert len(rows) == 4
+    assert product_list_items(rows) == ProductListItemOutput(rows, many=True).data
