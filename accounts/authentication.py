@@ -1,6 +1,11 @@
 from __future__ import annotations
 
 from allauth.headless.contrib.rest_framework.authentication import XSessionTokenAuthentication
+from allauth.headless.internal import sessionkit
+from allauth.headless.tokens.strategies.sessions import (
+    SessionTokenStrategy as AllauthSessionTokenStrategy,
+)
+from django.contrib.sessions.backends.base import SessionBase
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.exceptions import AuthenticationFailed, PermissionDenied
@@ -8,6 +13,15 @@ from rest_framework.request import Request
 
 from accounts.mfa import MFA_REQUIRED_MESSAGE, user_needs_mfa_setup
 from accounts.middleware import session_touch
+
+
+class SessionTokenStrategy(AllauthSessionTokenStrategy):
+    """allauth's session tokens. Its lookup asks whether the session exists and then loads it:
+    two queries on every API request; loading it alone tells the same (a missing or expired
+    session loads empty, without a key)."""
+
+    def lookup_session(self, session_token: str) -> SessionBase | None:
+        return sessionkit.lookup_session(session_token)
 
 
 class SessionTokenAuthentication(XSessionTokenAuthentication):

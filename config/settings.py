@@ -257,6 +257,8 @@ ACCOUNT_RATE_LIMITS: dict[str, str] | bool = {
 }
 HEADLESS_CLIENTS = ("app", "browser")
 HEADLESS_ONLY = False
+# allauth's session tokens, looked up in one query (see accounts.authentication).
+HEADLESS_TOKEN_STRATEGY = "accounts.authentication.SessionTokenStrategy"  # noqa: S105 - a class path
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Xinglin"
 
