@@ -192,6 +192,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "hospital.tasks.alert_unclaimed_quick_consults",
         "schedule": timedelta(minutes=1),
     },
+    # Requests only ever read their own key; old keys are swept here, not on every request.
+    "core-expire-idempotency-keys": {
+        "task": "core.tasks.expire_idempotency_keys",
+        "schedule": timedelta(hours=1),
+    },
     "pharmacy-expire-unpaid-orders": {
         "task": "pharmacy.tasks.expire_unpaid_orders",
         "schedule": timedelta(minutes=1),

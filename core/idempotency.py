@@ -2,7 +2,8 @@
 
 Same key + same body → the first response again. Same key + different body → 422.
 A duplicate arriving while the first is still running → 409 (retry later); the operation runs
-once. Keys are scoped to the authenticated account and kept for IDEMPOTENCY_KEY_TTL.
+once. Keys are scoped to the authenticated account and kept for IDEMPOTENCY_KEY_TTL: an older
+record no longer counts (its key may be used afresh) and a periodic task deletes it.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.http import Http404
 from django.utils import timezone
 from rest_framework.exceptions import APIException
@@ -43,6 +44,37 @@ def _error(status: int, code: str, detail: str) -> Response:
     return Response({"detail": detail, "code": code}, status=status)
 
 
+def _in_progress() -> Response:
+    return _error(
+        409,
+        "idempotency_request_in_progress",
+        f"A request with this {HEADER} is still being processed; retry shortly.",
+    )
+
+
+def _claim(*, user: Any, key: str, fingerprint: str) -> IdempotencyRecord | None:
+    """A new IN_PROGRESS record for the key, or None when the account already holds one."""
+    try:
+        if connection.in_atomic_block:
+            # In a caller's transaction, a savepoint keeps a duplicate key from breaking it.
+            with transaction.atomic():
+                return IdempotencyRecord.objects.create(
+                    user=user, key=key, request_fingerprint=fingerprint
+                )
+        # In autocommit the INSERT is its own transaction: one round trip, and the unique
+        # constraint decides between concurrent duplicates.
+        return IdempotencyRecord.objects.create(user=user, key=key, request_fingerprint=fingerprint)
+    except IntegrityError:
+        return None
+
+
+def idempotency_keys_expire() -> int:
+    """Deletes the records past IDEMPOTENCY_KEY_TTL (run periodically); returns how many."""
+    expired_before = timezone.now() - settings.IDEMPOTENCY_KEY_TTL
+    deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=expired_before).delete()
+    return deleted
+
+
 def idempotent(view_method: Callable[..., Response]) -> Callable[..., Response]:
     """Decorates an APIView's `post` so it honours the Idempotency-Key header (optional)."""
 
@@ -55,17 +87,22 @@ def idempotent(view_method: Callable[..., Response]) -> Callable[..., Response]:
             return _error(400, "invalid", f"{HEADER} must be at most {MAX_KEY_LENGTH} characters.")
 
         fingerprint = _fingerprint(request)
-        expired_before = timezone.now() - settings.IDEMPOTENCY_KEY_TTL
-        IdempotencyRecord.objects.filter(
-            user=request.user, key=key, created_at__lt=expired_before
-        ).delete()
-        try:
-            with transaction.atomic():
-                record = IdempotencyRecord.objects.create(
-                    user=request.user, key=key, request_fingerprint=fingerprint
-                )
-        except IntegrityError:
-            existing = IdempotencyRecord.objects.get(user=request.user, key=key)
+        record = _claim(user=request.user, key=key, fingerprint=fingerprint)
+        # Bounded: each pass either claims the key or answers from the record holding it.
+        for _attempt in range(3):
+            if record is not None:
+                break
+            existing = IdempotencyRecord.objects.filter(user=request.user, key=key).first()
+            expired_before = timezone.now() - settings.IDEMPOTENCY_KEY_TTL
+            if existing is None or existing.created_at < expired_before:
+                # Freed by a failed first attempt, or expired and not yet swept: claim it anew.
+                # The delete re-checks the age, so a fresh claim by a concurrent request stays.
+                if existing is not None:
+                    IdempotencyRecord.objects.filter(
+                        pk=existing.pk, created_at__lt=expired_before
+                    ).delete()
+                record = _claim(user=request.user, key=key, fingerprint=fingerprint)
+                continue
             if existing.request_fingerprint != fingerprint:
                 return _error(
                     422,
@@ -73,14 +110,12 @@ def idempotent(view_method: Callable[..., Response]) -> Callable[..., Response]:
                     f"This {HEADER} was already used with a different request.",
                 )
             if existing.status == IdempotencyRecord.Status.IN_PROGRESS:
-                return _error(
-                    409,
-                    "idempotency_request_in_progress",
-                    f"A request with this {HEADER} is still being processed; retry shortly.",
-                )
+                return _in_progress()
             replay = Response(existing.response_body, status=existing.response_status)
             replay["Idempotent-Replayed"] = "true"
             return replay
+        if record is None:
+            return _in_progress()
 
         try:
             try:

@@ -6,6 +6,8 @@ import logging
 
 from celery import shared_task
 
+from core.idempotency import idempotency_keys_expire
+
 logger = logging.getLogger(__name__)
 
 
@@ -14,3 +16,8 @@ def ping(token: str) -> str:
     """Answers with its token: proves a worker consumes from the configured broker."""
     logger.info("ping %s", token)
     return token
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def expire_idempotency_keys() -> int:
+    return idempotency_keys_expire()

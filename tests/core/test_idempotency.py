@@ -182,3 +182,15 @@ def test_concurrent_duplicates_create_exactly_once():
     retry = post(retry_client, {"name": "racer"}, key="race")
     assert retry.status_code == 201
     assert retry["Idempotent-Replayed"] == "true"
+
+
+def test_the_periodic_sweep_deletes_only_expired_keys():
+    from core.tasks import expire_idempotency_keys
+
+    user = PatientUserFactory()
+    IdempotencyRecord.objects.create(user=user, key="old", request_fingerprint="x")
+    IdempotencyRecord.objects.update(created_at="2000-01-01T00:00:00Z")
+    IdempotencyRecord.objects.create(user=user, key="new", request_fingerprint="x")
+
+    assert expire_idempotency_keys() == 1
+    assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["new"]
