@@ -13,7 +13,16 @@ from hospital.services.prescription_supply import (
     prescription_items_purchasable,
     viewer_holds_prescription_for_drug,
 )
-from pharmacy.models import CartLine, Category, Order, OrderLine, Product, Shipment
+from pharmacy.models import (
+    CartLine,
+    Category,
+    Order,
+    OrderEvent,
+    OrderLine,
+    OrderLinePick,
+    Product,
+    Shipment,
+)
 from pharmacy.search import query_terms
 
 # The columns a catalog list row needs, read with .values(): no model instances to build.
@@ -145,6 +154,32 @@ def order_get(*, account: Any, order_id: int) -> Order:
     if order is None:
         raise NotFound(_("No such order."))
     return order
+
+
+def _as_fetched(queryset: QuerySet, rows: list[Any]) -> QuerySet:
+    # What prefetch_related stores for a relation: the queryset with its rows already in it.
+    # These private attributes are what Django itself reads; the stubs do not declare them.
+    queryset._result_cache = rows
+    queryset._prefetch_done = True  # type: ignore[attr-defined]
+    return queryset
+
+
+def order_detail_of_new(*, order: Order, lines: list[OrderLine], events: list[OrderEvent]) -> Order:
+    """`order` as order_get returns it, for an order just written with these lines and events,
+    without reading it back. A new order has no shipment yet and its lines no picks; the lines
+    must carry their patient and prescription item, as checkout's do."""
+    for line in lines:
+        line._prefetched_objects_cache = {"picks": OrderLinePick.objects.none()}  # type: ignore[attr-defined]
+    order._prefetched_objects_cache = {  # type: ignore[attr-defined]
+        "lines": _as_fetched(OrderLine.objects.filter(order=order), sorted(lines, key=_pk)),
+        "events": _as_fetched(OrderEvent.objects.filter(order=order), list(events)),
+    }
+    Order.shipment.related.set_cached_value(order, None)  # type: ignore[attr-defined]
+    return order
+
+
+def _pk(row: Any) -> int:
+    return int(row.pk)
 
 
 def order_get_for_staff(*, order_id: int) -> Order:

@@ -173,7 +173,6 @@ class CheckoutApi(APIView):
             address=v["address"],
             line_ids=v.get("lines"),
         )
-        order = selectors.order_get(account=request.user, order_id=order.pk)
         return Response(s.OrderDetailOutput(order).data, status=201)
 
 

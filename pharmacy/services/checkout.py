@@ -21,6 +21,7 @@ from core.exceptions import DomainError
 from hospital.services.prescription_supply import prescription_item_consume
 from pharmacy.models import CartLine, Order, OrderEvent, OrderLine
 from pharmacy.rules import figure
+from pharmacy.selectors import order_detail_of_new
 from pharmacy.services.cart import (
     check_prescription_quantity,
     check_purchase_limits,
@@ -91,7 +92,8 @@ def order_checkout(
 ) -> Order:
     """Turns the account's cart (or the chosen lines of it) into an order waiting for payment:
     reserves the stock and counts the prescription packs as bought. Raises DomainError for bad
-    input, Conflict when stock or a prescription's packs ran out meanwhile."""
+    input, Conflict when stock or a prescription's packs ran out meanwhile. The order comes back
+    with its lines and event loaded, as selectors.order_get would return it."""
     # Lots that expired since the last scan are written off first, in their own transactions:
     # they must not count towards what is reserved now, and stay written off if this fails.
     cart_products = CartLine.objects.filter(account=account)
@@ -213,7 +215,7 @@ def _checkout(
     ):
         prescription_item_consume(item_id=item.pk, patient_id=line.patient_id, packs=line.quantity)
 
-    OrderLine.objects.bulk_create(
+    order_lines = OrderLine.objects.bulk_create(
         OrderLine(
             order=order,
             product=line.product,
@@ -228,8 +230,9 @@ def _checkout(
         )
         for line, item, quote in zip(lines, items, quote_lines, strict=True)
     )
-    OrderEvent.objects.create(
+    event = OrderEvent.objects.create(
         order=order, to_status=Order.Status.PENDING_PAYMENT, actor=account, note="checkout"
     )
     CartLine.objects.filter(pk__in=[line.pk for line in lines]).delete()
-    return order
+    # Handed back with what was just written in place, so answering needs no read-back.
+    return order_detail_of_new(order=order, lines=order_lines, events=[event])
