@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 from accounts.rules import is_pharmacist
 from audit.services import access_log_for_request
 from hospital import selectors_review as selectors
+from hospital.api.prescriptions import PrescriptionFindingOutput
 from hospital.models import Prescription, RenewalRequest
 from hospital.services import renewals as renewal_services
 from hospital.services import review as review_services
@@ -69,19 +70,6 @@ class ReviewItemOutput(serializers.Serializer):
     instructions = serializers.CharField()
 
 
-class ReviewFindingOutput(serializers.Serializer):
-    kind = serializers.CharField()
-    severity = serializers.CharField()
-    drug_codes = serializers.ListField(child=serializers.CharField())
-    message = serializers.CharField()
-    message_zh = serializers.CharField()
-    management = serializers.CharField()
-    # DRF pops declared fields off the class, so this does not shadow Field.source.
-    source = serializers.CharField()  # type: ignore[assignment]
-    rule_id = serializers.CharField()
-    override_reason = serializers.CharField()
-
-
 class ReviewLeaseOutput(serializers.Serializer):
     holder = serializers.IntegerField(source="review_lease_holder_id", allow_null=True)
     expires_at = serializers.DateTimeField(source="review_lease_expires_at", allow_null=True)
@@ -123,7 +111,7 @@ class PrescriptionReviewOutput(serializers.Serializer):
     knowledge_version = serializers.CharField()
     risk_rank = serializers.IntegerField()
     items = ReviewItemOutput(many=True)
-    findings = ReviewFindingOutput(many=True)
+    findings = PrescriptionFindingOutput(many=True)
     lease = ReviewLeaseOutput(source="*")
     review = ReviewDecisionOutput(source="*")
 
