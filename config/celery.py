@@ -37,3 +37,18 @@ def ensure_broker_folders() -> None:
 @signals.before_task_publish.connect
 def _prepare_filesystem_broker(**kwargs: Any) -> None:
     ensure_broker_folders()
+
+
+@signals.worker_init.connect
+@signals.beat_init.connect
+def _require_secret_key(**kwargs: Any) -> None:
+    # Tasks write the access-log chain and sign notifications' links: never with a made-up key.
+    # Celery logs and swallows exceptions from signal handlers, so stop the process instead.
+    from django.core.exceptions import ImproperlyConfigured
+
+    from core.secret_key import secret_key_require
+
+    try:
+        secret_key_require("running Celery")
+    except ImproperlyConfigured as refusal:
+        raise SystemExit(f"{type(refusal).__name__}: {refusal}") from refusal

@@ -9,7 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
-from django.core.exceptions import ImproperlyConfigured
+from django.core.management.utils import get_random_secret_key
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -20,10 +20,14 @@ env = environ.Env()
 DEBUG = env.bool("DEBUG", default=False)
 
 SECRET_KEY = env.str("SECRET_KEY", default="")
+# Without a key from the environment, commands that need no secret (makemigrations, check,
+# migrate) still run; serving, workers, other commands and the deploy check refuse
+# (core/secret_key.py).
+SECRET_KEY_FROM_ENVIRONMENT = bool(SECRET_KEY)
 if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off")
-    SECRET_KEY = "insecure-development-key-only-for-debug-mode"  # noqa: S105
+    SECRET_KEY = (
+        "insecure-development-key-only-for-debug-mode" if DEBUG else get_random_secret_key()
+    )
 
 # Keys for tamper-evident chains and signatures; separate from SECRET_KEY so that rotating
 # sessions does not invalidate the audit trail.

@@ -4,3 +4,7 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 application = get_wsgi_application()
+
+from core.secret_key import secret_key_require  # noqa: E402 - needs the settings loaded
+
+secret_key_require("serving web requests")

@@ -48,12 +48,46 @@ def test_deploy_check_passes_with_production_environment():
     assert "no issues" in result.stdout
 
 
+def _run(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(  # noqa: S603 - our own interpreter and code with fixed arguments
+        [sys.executable, *args], cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
 def test_production_refuses_to_start_without_secret_key():
     env = _production_env()
     env.pop("SECRET_KEY")
-    result = _manage("check", env=env)
-    assert result.returncode != 0
-    assert "SECRET_KEY must be set" in result.stderr
+
+    deploy_check = _manage("check", "--deploy", env=env)
+    assert deploy_check.returncode != 0
+    assert "xinglin.E001" in deploy_check.stderr + deploy_check.stdout
+
+    web = _run("-c", "import config.wsgi", env=env)
+    assert web.returncode != 0
+    assert "SECRET_KEY must be set when DEBUG is off (serving web requests)" in web.stderr
+
+    command = _manage("prescription_verify", env=env)
+    assert command.returncode != 0
+    assert "SECRET_KEY must be set" in command.stderr
+
+
+def test_worker_refuses_to_start_without_secret_key(tmp_path):
+    env = _production_env(
+        REDIS_URL="",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'worker.sqlite3'}",
+        XINGLIN_VAR_DIR=str(tmp_path / "var"),
+    )
+    env.pop("SECRET_KEY")
+    worker = _run("-m", "celery", "-A", "config", "worker", "--pool=solo", env=env)
+    assert worker.returncode != 0
+    assert "SECRET_KEY must be set when DEBUG is off (running Celery)" in worker.stderr
+
+
+def test_schema_commands_need_no_environment_at_all():
+    bare = {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "")}
+    result = _manage("makemigrations", "--check", "--dry-run", env=bare)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "No changes detected" in result.stdout
 
 
 def test_locale_and_time_zone():
