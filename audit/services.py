@@ -37,6 +37,10 @@ def _lock_chain() -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK_KEY])
 
 
+# Largest value of the patient id column (a 64-bit signed integer).
+PATIENT_ID_MAX = 2**63 - 1
+
+
 def access_log_record(
     *,
     actor: Any,
@@ -58,6 +62,10 @@ def access_log_record(
     if outcome not in OUTCOMES:
         raise ValueError(f"unknown access log outcome {outcome!r}")
     authenticated = actor is not None and getattr(actor, "is_authenticated", False)
+    if patient_id is not None and not 0 < patient_id <= PATIENT_ID_MAX:
+        # A probe for an id no patient can have (it would not fit the column) is still recorded.
+        detail = f"requested patient id {patient_id}; {detail}".rstrip("; ")
+        patient_id = None
     with transaction.atomic():
         _lock_chain()
         last = AccessLogEntry.objects.order_by("-sequence").only("sequence", "entry_hmac").first()
