@@ -64,5 +64,7 @@ class PaymentProvider:
         return "sha256=" + hmac.new(secret, body, hashlib.sha256).hexdigest()
 
     def verify_signature(self, *, body: bytes, signature: str | None) -> None:
-        if not signature or not hmac.compare_digest(self.sign(body), signature):
+        # Compared as bytes: a header with non-ASCII characters is a bad signature, not a crash.
+        expected = self.sign(body).encode()
+        if not signature or not hmac.compare_digest(expected, signature.encode()):
             raise InvalidCallback("bad signature")

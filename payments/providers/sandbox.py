@@ -59,8 +59,11 @@ class SandboxProvider(PaymentProvider):
             )
         except (ValueError, KeyError, TypeError, InvalidOperation) as error:
             raise InvalidCallback(f"malformed body: {error}") from error
-        if status not in rules.CALLBACK_STATUSES:
+        if not isinstance(status, str) or status not in rules.CALLBACK_STATUSES:
             raise InvalidCallback(f"unknown status {status!r}")
+        # Infinity, NaN or a huge exponent cannot be rounded to cents and compared with a price.
+        if amount is not None and (not amount.is_finite() or amount.adjusted() > 12):
+            raise InvalidCallback(f"malformed amount {amount}")
         return parsed
 
     def refund(self, refund: Refund) -> RefundResult:

@@ -53,6 +53,28 @@ def test_an_unsigned_or_garbled_body_is_a_400(api_client):
     assert response.status_code == 400
 
 
+def test_a_signature_header_with_non_ascii_characters_is_a_400(api_client):
+    response = api_client.post(
+        URL, b"{}", content_type="application/json", HTTP_X_XINGLIN_SIGNATURE="sha256=é"
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid_callback"
+
+
+@pytest.mark.parametrize(
+    ("status", "amount"),
+    [(["paid"], None), ({"paid": 1}, None), ("paid", "Infinity"), ("paid", "1e999999")],
+)
+def test_a_signed_body_with_values_of_the_wrong_kind_is_a_400(api_client, status, amount):
+    payment = PaymentFactory()
+    response = post_callback(api_client, payment, status, amount=amount)
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid_callback"
+    payment.refresh_from_db()
+    assert payment.status == Payment.Status.WAITING
+    assert not PaymentCallback.objects.exists()
+
+
 def test_an_unknown_provider_is_a_404(api_client):
     assert (
         api_client.post(
