@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import base64
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -98,6 +100,15 @@ def test_cursor_pagination_walks_the_whole_catalog(api_client):
         seen += [row["id"] for row in body["results"]]
         url = body["next"]
     assert seen == sorted(p.pk for p in products)
+
+
+@pytest.mark.parametrize("position", ["abc", "", "1.5"])
+def test_a_cursor_with_a_position_that_is_no_id_is_a_404(api_client, position):
+    ProductFactory()
+    cursor = base64.b64encode(f"p={position}".encode()).decode()
+    response = api_client.get(LIST, {"cursor": cursor})
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
 
 
 @pytest.mark.parametrize("size", [2, 20])
