@@ -15,6 +15,10 @@ from rest_framework import serializers
 from pharmacy.models import CartLine, Order, OrderLine, Product, Shipment, TrackingEvent
 from pharmacy.rules import RX_NOTICE
 
+# The largest id a BigAutoField holds: a bigger number in a list of ids would overflow the
+# database's integer parameter (a 500) instead of simply matching nothing.
+ID_MAX = 2**63 - 1
+
 
 def product_image_url(*, kind: str, image: str, is_prescription: bool) -> str | None:
     """No image of a prescription product is ever shown in lists; others fall back to a
@@ -264,7 +268,7 @@ class CheckoutInput(serializers.Serializer):
     city = serializers.CharField(max_length=40)
     address = serializers.CharField(max_length=200)
     lines = serializers.ListField(
-        child=serializers.IntegerField(min_value=1),
+        child=serializers.IntegerField(min_value=1, max_value=ID_MAX),
         required=False,
         allow_empty=False,
         max_length=100,

@@ -75,3 +75,13 @@ def test_checkout_answers_with_the_order_as_read_back(
     _count, body = _checkout_queries(patient_client, address, key="same")
     assert patient_client.get(f"/api/v1/orders/{body['id']}/").json() == body
     assert [line["prescription"] for line in body["lines"]] == [None, None, item.prescription_id]
+
+
+@pytest.mark.parametrize("line_id", [2**63, 10**20])
+def test_a_line_id_beyond_any_id_is_a_400_not_a_500(
+    patient_client, patient_user, patient, address, line_id
+):
+    _fill_cart(patient_user, patient, 1)
+    response = patient_client.post(CHECKOUT, {**address, "lines": [line_id]}, format="json")
+    assert response.status_code == 400
+    assert "lines" in response.json()["errors"]
