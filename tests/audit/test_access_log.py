@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -21,6 +19,7 @@ from core.exceptions import NotFound
 from core.request_context import client_ip_var, request_id_var
 from tests.accounts.factories import PatientProfileFactory, UserFactory
 from tests.audit.factories import record_entries
+from tests.concurrency import run_concurrently
 
 pytestmark = pytest.mark.django_db
 
@@ -222,24 +221,9 @@ def test_the_patient_log_reads_in_two_queries_however_long(django_assert_num_que
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_writers_never_fork_the_chain():
-    barrier = threading.Barrier(12)
-    errors: list[BaseException] = []
+    outcomes = run_concurrently(record_entries, [(5,)] * 12)
 
-    def write() -> None:
-        try:
-            barrier.wait()
-            record_entries(5)
-        except BaseException as error:  # reported by the assertion below
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=write) for _ in range(12)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-
+    errors = [outcome for outcome in outcomes if isinstance(outcome, BaseException)]
     assert errors == []
     sequences = list(AccessLogEntry.objects.order_by("sequence").values_list("sequence", flat=True))
     assert sequences == list(range(1, 61))

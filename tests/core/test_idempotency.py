@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import threading
 import time
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import Group
-from django.db import connection
 from django.urls import path
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -18,6 +17,7 @@ from core.exceptions import Conflict
 from core.idempotency import idempotent
 from core.models import IdempotencyRecord
 from tests.accounts.factories import PatientUserFactory
+from tests.concurrency import run_concurrently
 
 pytestmark = pytest.mark.django_db
 
@@ -145,30 +145,19 @@ def test_an_expired_key_may_be_used_again(client, settings):
 def test_concurrent_duplicates_create_exactly_once():
     user = PatientUserFactory()
     SLOW_SECONDS["value"] = 0.3
-    barrier = threading.Barrier(10)
-    responses = []
-    lock = threading.Lock()
 
-    def send() -> None:
+    def send() -> Any:
         api_client = APIClient()
         api_client.force_authenticate(user)
-        barrier.wait()
-        try:
-            response = post(api_client, {"name": "racer"}, key="race")
-            with lock:
-                responses.append(response)
-        finally:
-            connection.close()
+        return post(api_client, {"name": "racer"}, key="race")
 
-    threads = [threading.Thread(target=send) for _ in range(10)]
     try:
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=30)
+        responses = run_concurrently(send, [()] * 10)
     finally:
         SLOW_SECONDS["value"] = 0.0
 
+    errors = [outcome for outcome in responses if isinstance(outcome, BaseException)]
+    assert errors == []
     codes = sorted(response.status_code for response in responses)
     assert len(codes) == 10
     assert Group.objects.filter(name="racer").count() == 1

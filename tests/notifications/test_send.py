@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from celery.exceptions import Retry
 from django.core import mail
-from django.db import connection, transaction
+from django.db import transaction
 
 from notifications.models import Notification, NotificationDelivery
 from notifications.services import (
@@ -18,6 +16,7 @@ from notifications.services import (
 )
 from notifications.tasks import MAX_RETRIES, deliver_notification
 from tests.accounts.factories import OperatorUserFactory, PatientUserFactory
+from tests.concurrency import run_concurrently
 
 pytestmark = pytest.mark.django_db
 
@@ -194,25 +193,14 @@ def test_operators_are_each_notified_once(django_capture_on_commit_callbacks):
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_senders_and_deliverers_email_once():
     patient = PatientUserFactory()
-    barrier = threading.Barrier(8)
-    errors: list[BaseException] = []
 
     def send_and_deliver() -> None:
-        try:
-            barrier.wait()
-            notification = send(patient, key="race-event")
-            notification_deliver(notification_id=notification.pk)
-        except BaseException as error:  # reported by the assertion below
-            errors.append(error)
-        finally:
-            connection.close()
+        notification = send(patient, key="race-event")
+        notification_deliver(notification_id=notification.pk)
 
-    threads = [threading.Thread(target=send_and_deliver) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    outcomes = run_concurrently(send_and_deliver, [()] * 8)
 
+    errors = [outcome for outcome in outcomes if isinstance(outcome, BaseException)]
     assert errors == []
     assert Notification.objects.filter(dedupe_key="race-event").count() == 1
     assert len(mail.outbox) == 1
