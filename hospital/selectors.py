@@ -36,6 +36,15 @@ def doctors_practising(*, today: dt.date | None = None) -> QuerySet[DoctorProfil
     return queryset
 
 
+def id_from_text(text: str) -> int | None:
+    """A database id typed in a URL or a query string, or None when it cannot be one: only
+    ASCII digits ("²".isdigit() is true, and int() refuses it), and no more than fit in a
+    64-bit key (a longer number overflows the database driver)."""
+    if text.isascii() and text.isdigit() and len(text) <= 18:
+        return int(text)
+    return None
+
+
 def doctor_list(
     *, department: int | str | None = None, q: str = "", mode: str = ""
 ) -> QuerySet[DoctorProfile]:
@@ -48,9 +57,10 @@ def doctor_list(
     )
     if department:
         department_filter = Q(department__code=department) | Q(department__parent__code=department)
-        if str(department).isdigit():
-            department_filter |= Q(department_id=int(department)) | Q(
-                department__parent_id=int(department)
+        department_id = id_from_text(str(department))
+        if department_id is not None:
+            department_filter |= Q(department_id=department_id) | Q(
+                department__parent_id=department_id
             )
         queryset = queryset.filter(department_filter)
     if q:

@@ -68,9 +68,10 @@ def doctor_detail(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404 from error
     patients = _patients(request.user)
     reschedule = None
-    if request.user.is_authenticated and request.GET.get("reschedule", "").isdigit():
+    reschedule_id = selectors.id_from_text(request.GET.get("reschedule", ""))
+    if request.user.is_authenticated and reschedule_id is not None:
         reschedule = Appointment.objects.filter(
-            pk=int(request.GET["reschedule"]), patient__account=request.user
+            pk=reschedule_id, patient__account=request.user
         ).first()
     form = BookingForm(request.POST or None, patients=patients)
     if request.method == "POST":

@@ -29,6 +29,14 @@ def test_filters_by_department_text_and_mode(api_client):
     assert api_client.get("/api/v1/doctors/?mode=fax").status_code == 400
 
 
+@pytest.mark.parametrize("department", ["99999999999999999999999", "%C2%B2"])
+def test_a_department_id_no_database_can_hold_is_no_match_not_a_500(api_client, department):
+    DoctorFactory()
+    response = api_client.get(f"/api/v1/doctors/?department={department}")
+    assert response.status_code == 200
+    assert response.json()["results"] == []
+
+
 def test_doctor_list_query_count_is_constant(api_client, django_assert_num_queries):
     DoctorFactory.create_batch(2)
     with django_assert_num_queries(3) as small:

@@ -38,3 +38,17 @@ def test_symptom_page_shows_suggestions(client):
     DoctorFactory()
     response = client.get("/doctors/symptoms/?symptoms=cough")
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("query", ["reschedule=%C2%B2", "reschedule=99999999999999999999999"])
+def test_doctor_page_ignores_a_reschedule_id_that_is_not_one(client, patient, query):
+    doctor = DoctorFactory()
+    client.force_login(patient.account)
+    assert client.get(f"/doctors/{doctor.pk}/?{query}").status_code == 200
+
+
+def test_doctor_list_page_with_an_overlong_department_id_lists_nobody(client):
+    DoctorFactory()
+    response = client.get("/doctors/?department=99999999999999999999999")
+    assert response.status_code == 200
+    assert list(response.context["doctors"]) == []
