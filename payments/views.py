@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from core.exceptions import NotFound
 from payments.models import Payment
 from payments.selectors import payment_get_for_payer
 from payments.services import payment_sandbox_complete
@@ -15,9 +16,12 @@ from payments.services import payment_sandbox_complete
 @login_required
 @require_http_methods(["GET", "POST"])
 def sandbox(request: HttpRequest, token: str) -> HttpResponse:
-    payment = payment_get_for_payer(payer=request.user, token=token)
+    try:
+        payment = payment_get_for_payer(payer=request.user, token=token)
+    except NotFound as error:
+        raise Http404(error.message) from None
     if payment.provider != "sandbox":
-        return HttpResponse(status=404)
+        raise Http404("No such payment.")
     if request.method == "POST" and payment.status == Payment.Status.WAITING:
         payment_sandbox_complete(payment=payment, succeed=request.POST.get("choice") == "pay")
         payment.refresh_from_db()
