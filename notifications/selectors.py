@@ -17,7 +17,3 @@ def notification_list(*, user: Any, unread: bool | None = None) -> QuerySet[Noti
     elif unread is False:
         notifications = notifications.filter(read_at__isnull=False)
     return notifications.order_by("-created_at", "-id")
-
-
-def notification_unread_count(*, user: Any) -> int:
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()

@@ -174,9 +174,3 @@ def notification_mark_read(*, user: Any, notification_id: int) -> Notification:
             notification.read_at = timezone.now()
             notification.save(update_fields=["read_at"])
     return notification
-
-
-def notification_mark_all_read(*, user: Any) -> int:
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(
-        read_at=timezone.now()
-    )

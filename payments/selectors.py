@@ -14,7 +14,3 @@ def payment_get_for_payer(*, payer: Any, token: str) -> Payment:
     if payment is None:
         raise NotFound("No such payment.")
     return payment
-
-
-def payments_for_reference(*, purpose: str, reference: str) -> list[Payment]:
-    return list(Payment.objects.filter(purpose=purpose, reference=str(reference)))

@@ -11,10 +11,6 @@ from core.exceptions import NotFound
 from payments.providers.base import PaymentProvider
 
 
-def provider_names() -> list[str]:
-    return list(settings.PAYMENT_PROVIDERS)
-
-
 @cache
 def _load(name: str, class_path: str) -> PaymentProvider:
     config = settings.PAYMENT_PROVIDERS[name]
