@@ -29,7 +29,7 @@ from notifications.services import notification_send, notification_send_to_opera
 from payments.models import Payment
 from payments.services import payment_cancel, payment_create, payment_refund, payment_start
 from pharmacy.models import Order, OrderEvent, OrderLine
-from pharmacy.rules import figure
+from pharmacy.rules import acting_user, figure
 from pharmacy.services.stock import order_pick, order_quantities, order_restock, stock_release
 
 logger = logging.getLogger(__name__)
@@ -44,10 +44,6 @@ class OrderPaymentStart:
     order: Order
     payment: Payment | None
     redirect_url: str
-
-
-def _user(actor: Any) -> Any:
-    return actor if actor is not None and getattr(actor, "is_authenticated", False) else None
 
 
 def order_link(order: Order) -> str:
@@ -202,7 +198,7 @@ def _cancel_locked(order: Order, *, actor: Any, reason: str) -> Order:
             payment_refund(
                 payment_id=order.payment_id,
                 reason=reason or "order cancelled",
-                requested_by=_user(actor),
+                requested_by=acting_user(actor),
             )
         status_change(order, S.REFUNDED, actor=actor, note=reason, fields=fields)
     _give_back(order, actor=actor, note=reason)
@@ -387,13 +383,13 @@ def order_line_return(
                 payment_id=order.payment_id,
                 amount=amount,
                 reason=f"return of {quantity} × {line.product_name}"[:200],
-                requested_by=_user(account),
+                requested_by=acting_user(account),
             )
     OrderEvent.objects.create(
         order=order,
         from_status=order.status,
         to_status=order.status,
-        actor=_user(account),
+        actor=acting_user(account),
         note=f"returned {quantity} × {line.product_name}: {reason}"[:200],
     )
     return line
@@ -414,7 +410,7 @@ def order_complaint_submit(*, account: Any, order_id: int, text: str) -> None:
             order=order,
             from_status=order.status,
             to_status=order.status,
-            actor=_user(account),
+            actor=acting_user(account),
             note=f"complaint: {text}"[:200],
         )
         notification_send_to_operators(

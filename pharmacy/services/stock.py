@@ -23,14 +23,10 @@ from django.utils.translation import gettext as _
 from core.exceptions import Conflict, DomainError, NotFound
 from notifications.services import notification_send_to_operators
 from pharmacy.models import Batch, Order, OrderLinePick, Product, StockMovement
-from pharmacy.rules import figure
+from pharmacy.rules import acting_user, figure
 
 logger = logging.getLogger(__name__)
 M = StockMovement.Kind
-
-
-def _user(actor: Any) -> Any:
-    return actor if actor is not None and getattr(actor, "is_authenticated", False) else None
 
 
 @transaction.atomic
@@ -63,7 +59,7 @@ def batch_receive(
     )
     Product.objects.filter(pk=product.pk).update(stock_on_hand=F("stock_on_hand") + quantity)
     StockMovement.objects.create(
-        product=product, batch=batch, kind=M.RECEIVED, quantity=quantity, actor=_user(actor)
+        product=product, batch=batch, kind=M.RECEIVED, quantity=quantity, actor=acting_user(actor)
     )
     return batch
 
@@ -97,7 +93,7 @@ def batch_adjust(*, batch_id: int, quantity: int, reason: str, actor: Any) -> Ba
         kind=M.ADJUSTED,
         quantity=delta,
         note=reason[:200],
-        actor=_user(actor),
+        actor=acting_user(actor),
     )
     return batch
 
@@ -252,7 +248,9 @@ def order_pick(*, order: Order, actor: Any = None) -> list[OrderLinePick]:
                 batch.quantity -= quantity
                 needed -= quantity
                 picks.append(
-                    OrderLinePick(line=line, batch=batch, quantity=quantity, picked_by=_user(actor))
+                    OrderLinePick(
+                        line=line, batch=batch, quantity=quantity, picked_by=acting_user(actor)
+                    )
                 )
                 movements.append(
                     StockMovement(
@@ -261,7 +259,7 @@ def order_pick(*, order: Order, actor: Any = None) -> list[OrderLinePick]:
                         order=order,
                         kind=M.PICKED,
                         quantity=-quantity,
-                        actor=_user(actor),
+                        actor=acting_user(actor),
                     )
                 )
             if needed:
@@ -312,7 +310,7 @@ def order_restock(*, order: Order, actor: Any = None) -> None:
             order=order,
             kind=M.RESTOCKED,
             quantity=pick.quantity,
-            actor=_user(actor),
+            actor=acting_user(actor),
         )
     for batch in batches.values():
         batch.save(update_fields=["quantity"])
