@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from collections.abc import Callable
 
 import pytest
-from django.db import connection
 from rest_framework.test import APIClient
 
 from pharmacy import services
 from pharmacy.models import Batch, Order, Product
 from tests.accounts.factories import PatientProfileFactory
+from tests.concurrency import run_concurrently
 from tests.pharmacy.conftest import ADDRESS
 from tests.pharmacy.factories import ProductFactory, RxProductFactory, approved_item, stock
 
@@ -20,27 +19,9 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 def _run_together(jobs: list[Callable[[], int]]) -> Counter:
-    barrier = threading.Barrier(len(jobs))
-    results: list[int] = []
-    lock = threading.Lock()
-
-    def run(job: Callable[[], int]) -> None:
-        try:
-            barrier.wait()
-            status = job()
-        except Exception as error:  # any exception is a failure to report
-            status = repr(error)  # type: ignore[assignment]
-        finally:
-            connection.close()
-        with lock:
-            results.append(status)
-
-    threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return Counter(results)
+    """Runs the jobs at once; an exception a job raises is counted as itself, so it can only
+    fail the test's comparison."""
+    return Counter(run_concurrently(lambda job: job(), [(job,) for job in jobs]))
 
 
 def _buyer(product: Product, quantity: int = 1) -> APIClient:
