@@ -61,7 +61,7 @@ class PrescriptionItemInput(serializers.Serializer):
     route = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
     frequency = serializers.CharField(max_length=12)
     duration_days = serializers.IntegerField(min_value=1, max_value=366)
-    quantity_packs = serializers.IntegerField(min_value=1, max_value=1000)
+    quantity_packs = serializers.IntegerField(min_value=1, max_value=services.MAX_PACKS_PER_ITEM)
     instructions = serializers.CharField(
         max_length=300, required=False, allow_blank=True, default=""
     )

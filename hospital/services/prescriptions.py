@@ -18,9 +18,10 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.db import transaction
+from django.db.models import CharField, DecimalField
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -265,6 +266,37 @@ def _check_may_prescribe(
 # --- validation of the content -----------------------------------------------------------------
 
 
+# The most packs one line may ask for; the API's input serializer states the same bound.
+MAX_PACKS_PER_ITEM = 1000
+
+
+def _check_item_fits(item: ItemInput, at: str) -> None:
+    """Refuse a dose, quantity or text the item's columns cannot hold. The API's serializer
+    bounds these too, but the prescribing form hands raw text to the service, and a NaN,
+    an infinite or over-long dose must be a message, not a 500."""
+    dose_field = cast(DecimalField, PrescriptionItem._meta.get_field("dose"))
+    places = dose_field.decimal_places
+    whole_digits = dose_field.max_digits - places
+    dose = item.dose
+    if not dose.is_finite() or dose <= 0:
+        raise DomainError(_("The dose must be more than 0."), field=f"{at}.dose")
+    if dose >= Decimal(10) ** whole_digits or dose != dose.quantize(Decimal(1).scaleb(-places)):
+        raise DomainError(
+            _("Write the dose with at most %(whole)s digits and %(places)s decimal places.")
+            % {"whole": whole_digits, "places": places},
+            field=f"{at}.dose",
+        )
+    if not 1 <= item.quantity_packs <= MAX_PACKS_PER_ITEM:
+        raise DomainError(
+            _("Between 1 and %(n)s packs.") % {"n": MAX_PACKS_PER_ITEM},
+            field=f"{at}.quantity_packs",
+        )
+    for name in ("dose_unit", "route"):
+        limit = cast(CharField, PrescriptionItem._meta.get_field(name)).max_length or 0
+        if len(getattr(item, name)) > limit:
+            raise DomainError(_("At most %(n)s characters.") % {"n": limit}, field=f"{at}.{name}")
+
+
 def _validate(
     *, consultation: Consultation, content: PrescriptionContent, today: dt.date
 ) -> tuple[list[_CheckedItem], list[str], int]:
@@ -352,8 +384,7 @@ def _validate(
                 field=f"{at}.frequency",
                 code="unknown_frequency",
             ) from None
-        if item.dose <= 0:
-            raise DomainError(_("The dose must be more than 0."), field=f"{at}.dose")
+        _check_item_fits(item, at)
         if item.duration_days < 1:
             raise DomainError(_("At least one day."), field=f"{at}.duration_days")
         if item.duration_days > normal_days:
@@ -943,8 +974,7 @@ def prescription_sign(
     consultation_post_system_message(
         consultation=consultation,
         text=_(
-            "Prescription issued (Rx #%(id)s, version %(version)s); a pharmacist reviews it "
-            "next."
+            "Prescription issued (Rx #%(id)s, version %(version)s); a pharmacist reviews it next."
         )
         % {"id": prescription.pk, "version": prescription.version},
     )

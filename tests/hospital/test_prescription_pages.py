@@ -85,6 +85,33 @@ def test_live_check_shows_a_rule_error(client):
     assert "items[0].quantity_packs" in response.content.decode()
 
 
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("dose", "NaN"),
+        ("dose", "sNaN"),
+        ("dose", "Infinity"),
+        ("dose", "1e30"),
+        ("dose", "99999999"),
+        ("dose", "0.0001"),
+        ("quantity_packs", "99999999999999"),
+        ("dose_unit", "m" * 21),
+    ],
+)
+@pytest.mark.parametrize("action", ["new", "check"])
+def test_form_refuses_what_the_item_columns_cannot_hold(client, field, value, action):
+    """The form hands raw text to the service; these once crashed it or the database."""
+    consultation = PrescribingConsultationFactory()
+    _login(client, consultation.doctor.user)
+    response = client.post(
+        f"/consultations/{consultation.pk}/prescriptions/{action}/",
+        {"diagnosis_codes": "I10", **_row(0, **{field: value})},
+    )
+    assert response.status_code in (200, 400)
+    assert f"items[0].{field}" in response.content.decode()
+    assert Prescription.objects.count() == 0
+
+
 def test_form_saves_a_draft_and_signing_with_a_code(client):
     consultation = PrescribingConsultationFactory()
     _login(client, consultation.doctor.user)
