@@ -475,14 +475,13 @@ def _control_class(drug: Drug) -> list[Finding]:
         return []
     name_en, name_zh = _CONTROL_CLASS_NAMES[drug.control_class]
     return [
-        Finding(
+        _drug_finding(
+            drug,
             kind=FindingKind.FORBIDDEN_CONTROL_CLASS,
             severity=Severity.CONTRAINDICATED,
-            drug_codes=(drug.code,),
             message=f"{drug.generic_name_en}: {name_en}, never prescribed online.",
             message_zh=f"{drug.generic_name_zh}：属于{name_zh}，不得在互联网医院开具。",
             management="Refer the patient to an in-person visit.",
-            source=drug.source or "formulary",
             rule_id=f"control_class.{drug.control_class.value}",
         )
     ]
@@ -527,28 +526,26 @@ def _pregnancy_and_lactation(
     if pregnant and drug.pregnancy_caution is not Caution.NONE:
         words_en, words_zh = _CAUTION_WORDS[drug.pregnancy_caution]
         findings.append(
-            Finding(
+            _drug_finding(
+                drug,
                 kind=FindingKind.PREGNANCY,
                 severity=_CAUTION_SEVERITY[drug.pregnancy_caution],
-                drug_codes=(drug.code,),
                 message=f"{drug.generic_name_en}: {words_en} in pregnancy.",
                 message_zh=f"{drug.generic_name_zh}：孕妇{words_zh}。",
                 management="Choose an alternative safe in pregnancy, or document the reason.",
-                source=drug.source or "formulary",
                 rule_id=f"pregnancy.{drug.pregnancy_caution.value}",
             )
         )
     if lactating and drug.lactation_caution is not Caution.NONE:
         words_en, words_zh = _CAUTION_WORDS[drug.lactation_caution]
         findings.append(
-            Finding(
+            _drug_finding(
+                drug,
                 kind=FindingKind.LACTATION,
                 severity=_CAUTION_SEVERITY[drug.lactation_caution],
-                drug_codes=(drug.code,),
                 message=f"{drug.generic_name_en}: {words_en} while breastfeeding.",
                 message_zh=f"{drug.generic_name_zh}：哺乳期{words_zh}。",
                 management="Choose an alternative compatible with breastfeeding, or pause it.",
-                source=drug.source or "formulary",
                 rule_id=f"lactation.{drug.lactation_caution.value}",
             )
         )
@@ -592,10 +589,10 @@ def _age(drug: Drug, patient: PatientFacts) -> list[Finding]:
     minimum = drug.paediatric_min_age_years
     if minimum is not None and age < float(minimum):
         findings.append(
-            Finding(
+            _drug_finding(
+                drug,
                 kind=FindingKind.PAEDIATRIC_AGE,
                 severity=Severity.MAJOR,
-                drug_codes=(drug.code,),
                 message=(
                     f"{drug.generic_name_en}: not for patients under {_fmt(minimum)} years "
                     f"(patient is {age:g})."
@@ -603,50 +600,69 @@ def _age(drug: Drug, patient: PatientFacts) -> list[Finding]:
                 ),
                 message_zh=f"{drug.generic_name_zh}：不适用于{_fmt(minimum)}岁以下患者（患者{age:g}岁）。",
                 management="Choose an alternative licensed for this age.",
-                source=drug.source or "formulary",
                 rule_id="age.paediatric_minimum",
             )
         )
     elif age < ADULT_AGE_YEARS and drug.paediatric_caution:
         findings.append(
-            Finding(
+            _drug_finding(
+                drug,
                 kind=FindingKind.PAEDIATRIC_AGE,
                 severity=Severity.INFO,
-                drug_codes=(drug.code,),
                 message=f"{drug.generic_name_en}: in children: {drug.paediatric_caution}",
                 message_zh=f"{drug.generic_name_zh}：儿童用药注意：{drug.paediatric_caution}",
                 management="Check the paediatric dosing and cautions.",
-                source=drug.source or "formulary",
                 rule_id="age.paediatric_caution",
             )
         )
     if age >= ELDERLY_AGE_YEARS and drug.elderly_caution:
         findings.append(
-            Finding(
+            _drug_finding(
+                drug,
                 kind=FindingKind.ELDERLY,
                 severity=Severity.MODERATE,
-                drug_codes=(drug.code,),
                 message=f"{drug.generic_name_en}: in older adults: {drug.elderly_caution}",
                 message_zh=f"{drug.generic_name_zh}：老年人用药注意：{drug.elderly_caution}",
                 management="Consider a safer alternative or a lower dose, and monitor.",
-                source=drug.source or "formulary",
                 rule_id="age.elderly",
             )
         )
     return findings
 
 
-def _dose_finding(
-    drug: Drug, rule_id: str, message: str, message_zh: str, management: str
+def _drug_finding(
+    drug: Drug,
+    *,
+    kind: FindingKind,
+    severity: Severity,
+    message: str,
+    message_zh: str,
+    management: str,
+    rule_id: str,
 ) -> Finding:
+    """A finding about one drug, sourced to its formulary entry."""
     return Finding(
-        kind=FindingKind.DOSE_OVER_MAXIMUM,
-        severity=Severity.MAJOR,
+        kind=kind,
+        severity=severity,
         drug_codes=(drug.code,),
         message=message,
         message_zh=message_zh,
         management=management,
         source=drug.source or "formulary",
+        rule_id=rule_id,
+    )
+
+
+def _dose_finding(
+    drug: Drug, rule_id: str, message: str, message_zh: str, management: str
+) -> Finding:
+    return _drug_finding(
+        drug,
+        kind=FindingKind.DOSE_OVER_MAXIMUM,
+        severity=Severity.MAJOR,
+        message=message,
+        message_zh=message_zh,
+        management=management,
         rule_id=rule_id,
     )
 
@@ -722,10 +738,10 @@ def _weekly_frequency(drug: Drug, drug_items: Sequence[ProposedItem]) -> list[Fi
         return []
     frequencies = ", ".join(i.frequency for i in too_often)
     return [
-        Finding(
+        _drug_finding(
+            drug,
             kind=FindingKind.DOSE_OVER_MAXIMUM,
             severity=Severity.CONTRAINDICATED,
-            drug_codes=(drug.code,),
             message=(
                 f"{drug.generic_name_en}: taken once a week, but prescribed {frequencies}; "
                 "more frequent dosing is a known fatal error."
@@ -733,7 +749,6 @@ def _weekly_frequency(drug: Drug, drug_items: Sequence[ProposedItem]) -> list[Fi
             message_zh=f"{drug.generic_name_zh}：应每周服用一次，处方频次为{frequencies}，"
             "按日服用可致严重甚至致命的中毒。",
             management="Prescribe QW (once a week) and name the day.",
-            source=drug.source or "formulary",
             rule_id="dose.weekly_drug_frequency",
         )
     ]
