@@ -38,6 +38,7 @@ from hospital.models import (
 from hospital.rules import figure
 from hospital.services.appointments import appointment_begin_consultation, appointment_complete
 from hospital.services.doctors import doctor_check_may_practise
+from hospital.uploads import JPEG, PDF, PNG, WEBP, upload_content_type
 from hospital.video import VideoJoin, video_provider
 from notifications.kinds import kind_register
 from notifications.services import notification_send, notification_send_to_operators
@@ -48,21 +49,6 @@ S = Consultation.Status
 
 kind_register("hospital.consultation_opened", gettext_lazy("Consultation opened"))
 kind_register("hospital.consultation_closed", gettext_lazy("Visit summary ready"))
-
-# Attachments are recognised by their first bytes; the name and declared type are not trusted.
-ATTACHMENT_SIGNATURES: tuple[tuple[bytes, str], ...] = (
-    (b"\xff\xd8\xff", "image/jpeg"),
-    (b"\x89PNG\r\n\x1a\n", "image/png"),
-    (b"%PDF-", "application/pdf"),
-)
-
-
-class AttachmentTooLarge(DomainError):
-    """A file over the attachment limit (413, like a body over the request limit)."""
-
-    status_code = 413
-    code = "too_large"
-
 
 # --- helpers -----------------------------------------------------------------------------------
 
@@ -357,29 +343,15 @@ def consultation_cancel(*, account: Any, consultation_id: int) -> Consultation:
 
 
 def attachment_sniff(upload: Any) -> str:
-    """The attachment's real content type from its first bytes, or a DomainError. The size is
-    checked first, so an oversized file is refused without reading it."""
-    size = getattr(upload, "size", None)
-    limit = figure("CONSULTATION_ATTACHMENT_MAX_BYTES")
-    if size is None or size > limit:
-        raise AttachmentTooLarge(
-            _("An attachment can be at most %(mb)s MB.") % {"mb": limit // (1024 * 1024)},
-            field="file",
-        )
-    if size == 0:
-        raise DomainError(_("The file is empty."), field="file")
-    upload.seek(0)
-    head = upload.read(16)
-    upload.seek(0)
-    for signature, content_type in ATTACHMENT_SIGNATURES:
-        if head.startswith(signature):
-            return content_type
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "image/webp"
-    raise DomainError(
-        _("Attach a photo (JPEG, PNG or WebP) or a PDF document."),
+    """The attachment's real content type: a photo (JPEG, PNG, WebP) or a PDF within the limit."""
+    return upload_content_type(
+        upload,
+        allowed=(JPEG, PNG, WEBP, PDF),
+        max_bytes=figure("CONSULTATION_ATTACHMENT_MAX_BYTES"),
         field="file",
-        code="unsupported_type",
+        too_large=_("An attachment can be at most %(mb)s MB."),
+        wrong_type=_("Attach a photo (JPEG, PNG or WebP) or a PDF document."),
+        wrong_type_code="unsupported_type",
     )
 
 
@@ -411,7 +383,7 @@ def consultation_post_message(
         content_type = attachment_sniff(upload)
         message.kind = (
             ConsultationMessage.Kind.DOCUMENT
-            if content_type == "application/pdf"
+            if content_type == PDF
             else ConsultationMessage.Kind.IMAGE
         )
         message.attachment_type = content_type

@@ -13,37 +13,19 @@ from django.utils.translation import gettext_lazy as _
 from core.exceptions import Conflict, DomainError
 from hospital.models import Credential, DoctorProfile
 from hospital.rules import figure
-
-SCAN_SIGNATURES = {
-    b"%PDF-": "pdf",
-    b"\x89PNG\r\n\x1a\n": "png",
-    b"\xff\xd8\xff": "jpeg",
-}
-
-
-class CredentialScanTooLarge(DomainError):
-    """A scan over the size limit (413, like a body over the request limit)."""
-
-    status_code = 413
-    code = "too_large"
+from hospital.uploads import JPEG, PDF, PNG, upload_content_type
 
 
 def scan_kind(upload: Any) -> str:
-    """The scan's real type from its first bytes (the name and declared type are not trusted)."""
-    size = getattr(upload, "size", None)
-    if size is None or size > figure("CREDENTIAL_SCAN_MAX_BYTES"):
-        raise CredentialScanTooLarge(
-            str(_("The scan must be at most %(mb)s MB."))
-            % {"mb": figure("CREDENTIAL_SCAN_MAX_BYTES") // (1024 * 1024)},
-            field="scan",
-        )
-    upload.seek(0)
-    head = upload.read(16)
-    upload.seek(0)
-    for signature, kind in SCAN_SIGNATURES.items():
-        if head.startswith(signature):
-            return kind
-    raise DomainError(str(_("The scan must be a PDF, JPEG or PNG file.")), field="scan")
+    """The scan's real content type: a PDF, JPEG or PNG within the size limit."""
+    return upload_content_type(
+        upload,
+        allowed=(PDF, JPEG, PNG),
+        max_bytes=figure("CREDENTIAL_SCAN_MAX_BYTES"),
+        field="scan",
+        too_large=str(_("The scan must be at most %(mb)s MB.")),
+        wrong_type=str(_("The scan must be a PDF, JPEG or PNG file.")),
+    )
 
 
 def _valid_credential_q(today: dt.date, prefix: str = "") -> Q:

@@ -42,23 +42,12 @@ from hospital.record_access import (
     treating_doctor_user_ids,
 )
 from hospital.rules import figure
+from hospital.uploads import JPEG, PDF, PNG, upload_content_type
 from notifications.services import notification_send
 
 ACCOUNT = "account"
 TREATING_DOCTOR = "treating_doctor"
 WRITERS = frozenset({ACCOUNT, TREATING_DOCTOR})
-
-DOCUMENT_SIGNATURES = {
-    b"%PDF-": "application/pdf",
-    b"\x89PNG\r\n\x1a\n": "image/png",
-    b"\xff\xd8\xff": "image/jpeg",
-}
-
-
-class DocumentTooLarge(DomainError):
-    status_code = 413
-    code = "too_large"
-
 
 # ---------------------------------------------------------------------------------------------
 # Rules applied by the writes
@@ -126,24 +115,15 @@ def _as_decimal(raw: Any, field: str) -> Decimal:
 
 
 def document_content_type(upload: Any) -> str:
-    """The document's real type from its first bytes (its name and declared type are not
-    trusted); refuses anything but PDF, JPEG and PNG, and anything over the size limit."""
-    limit = figure("MEDICAL_DOCUMENT_MAX_BYTES")
-    size = getattr(upload, "size", None)
-    if size is None or size > limit:
-        raise DocumentTooLarge(
-            _("The file must be at most %(mb)s MB.") % {"mb": limit // (1024 * 1024)},
-            field="file",
-        )
-    if size == 0:
-        raise DomainError(_("The file is empty."), field="file")
-    upload.seek(0)
-    head = upload.read(16)
-    upload.seek(0)
-    for signature, content_type in DOCUMENT_SIGNATURES.items():
-        if head.startswith(signature):
-            return content_type
-    raise DomainError(_("The file must be a PDF, JPEG or PNG."), field="file")
+    """The document's real content type: a PDF, JPEG or PNG within the size limit."""
+    return upload_content_type(
+        upload,
+        allowed=(PDF, JPEG, PNG),
+        max_bytes=figure("MEDICAL_DOCUMENT_MAX_BYTES"),
+        field="file",
+        too_large=_("The file must be at most %(mb)s MB."),
+        wrong_type=_("The file must be a PDF, JPEG or PNG."),
+    )
 
 
 def _source(reason: str) -> str:

@@ -56,6 +56,22 @@ def test_a_scan_over_10_mb_is_refused():
         submit(doctor, content=PDF_BYTES + b"0" * (10 * 1024 * 1024))
 
 
+WEBP_BYTES = b"RIFF\x24\x00\x00\x00WEBPVP8 " + b"\x00" * 16
+
+
+@pytest.mark.parametrize(
+    ("content", "message"), [(b"", "The file is empty."), (WEBP_BYTES, "must be a PDF")]
+)
+def test_an_empty_or_webp_scan_is_refused_on_the_scan_field(content, message):
+    """Consultation attachments take WebP photos; scans share the check but not the list."""
+    doctor = DoctorFactory(credentials=False)
+    with pytest.raises(DomainError) as refused:
+        submit(doctor, content=content, name="scan.webp")
+    assert refused.value.field == "scan"
+    assert message in refused.value.message
+    assert not Credential.objects.exists()
+
+
 def test_a_practice_certificate_needs_scope_and_institution():
     doctor = DoctorFactory(credentials=False)
     with pytest.raises(DomainError):

@@ -353,6 +353,14 @@ def test_a_disguised_file_is_refused(patient, patient_client):
     assert not MedicalDocument.objects.exists()
 
 
+def test_a_webp_document_is_refused_though_a_consultation_would_take_it(patient, patient_client):
+    webp = b"RIFF\x24\x00\x00\x00WEBPVP8 " + b"\x00" * 16
+    response = upload(patient_client, patient, webp, name="photo.webp")
+    assert response.status_code == 400
+    assert "file" in response.json()["errors"]
+    assert not MedicalDocument.objects.exists()
+
+
 def test_an_oversized_document_is_413(patient, patient_client, settings):
     settings.HOSPITAL_MEDICAL_DOCUMENT_MAX_BYTES = 1024
     response = upload(patient_client, patient, PDF_BYTES + b"0" * 2048)
