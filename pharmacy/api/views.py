@@ -6,9 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework.exceptions import NotFound
 from rest_framework.generics import GenericAPIView
-from rest_framework.pagination import Cursor
 from rest_framework.permissions import AllowAny, BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -40,17 +38,6 @@ class IsPharmacist(BasePermission):
 class CatalogCursorPagination(CursorPagination):
     page_size = 20
     ordering = "id"
-
-    def decode_cursor(self, request: Request) -> Cursor | None:
-        cursor = super().decode_cursor(request)
-        # The position goes straight into `id > position`: one that is not a whole number was
-        # not made here, and is refused like any other forged cursor rather than failing the query.
-        if cursor is not None and cursor.position is not None:
-            try:
-                int(cursor.position)
-            except ValueError:
-                raise NotFound(self.invalid_cursor_message) from None
-        return cursor
 
 
 class CategoryListApi(APIView):
