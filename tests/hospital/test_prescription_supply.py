@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-import threading
 
 import pytest
-from django.db import close_old_connections, connection, transaction
+from django.db import transaction
 from django.db.utils import IntegrityError
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
@@ -23,6 +22,7 @@ from hospital.services.prescription_supply import (
     viewer_holds_prescription_for_drug,
 )
 from tests.accounts.factories import PatientProfileFactory, PatientUserFactory
+from tests.concurrency import run_concurrently
 from tests.hospital.review_factories import (
     ApprovedPrescriptionFactory,
     PrescriptionFactory,
@@ -198,29 +198,17 @@ def test_twenty_buyers_of_a_five_pack_item_exactly_five_succeed():
         prescription=ApprovedPrescriptionFactory(item=None), quantity_packs=5
     )
     patient_id = item.prescription.patient_id
-    barrier = threading.Barrier(20)
-    outcomes: list[str] = []
-    lock = threading.Lock()
 
-    def buy() -> None:
-        try:
-            barrier.wait()
-            with transaction.atomic():
-                prescription_item_consume(item_id=item.pk, patient_id=patient_id, packs=1)
-            result = "ok"
-        except Conflict as exc:
-            result = exc.code
-        finally:
-            connection.close()
-        with lock:
-            outcomes.append(result)
+    def buy() -> str:
+        with transaction.atomic():
+            prescription_item_consume(item_id=item.pk, patient_id=patient_id, packs=1)
+        return "ok"
 
-    threads = [threading.Thread(target=buy) for _ in range(20)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    close_old_connections()
+    # Anything other than "ok" or a Conflict stays an exception object and fails the counts.
+    outcomes = [
+        outcome.code if isinstance(outcome, Conflict) else outcome
+        for outcome in run_concurrently(buy, [()] * 20)
+    ]
 
     assert outcomes.count("ok") == 5
     assert outcomes.count("prescription_quantity_exhausted") == 15
