@@ -24,6 +24,7 @@ from rest_framework.views import APIView
 from audit.selectors import access_log_for_patient
 from core.exceptions import NotFound
 from hospital import selectors_records as records
+from hospital.api.serializers import FilterDateTimeField
 from hospital.fhir import patient_fhir_bundle
 from hospital.models import (
     Allergy,
@@ -286,7 +287,7 @@ class ReadingInput(serializers.Serializer):
 
 class ReadingFilters(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Reading.Kind.choices, required=False, allow_blank=True)
-    since = serializers.DateTimeField(required=False)
+    since = FilterDateTimeField(required=False)
     out_of_range = serializers.BooleanField(required=False, default=False)
 
 

@@ -1,3 +1,6 @@
+import datetime as dt
+
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from hospital.models import Appointment, ConsultationMode, Department, DoctorProfile, Slot
@@ -51,10 +54,28 @@ class DoctorListFilters(serializers.Serializer):
     )
 
 
+class FilterDateTimeField(serializers.DateTimeField):
+    """A date-time to filter by, kept well inside datetime's range: year 1 in Beijing is before
+    datetime.min in UTC, and the slot window adds a week to "from", so either end would raise
+    OverflowError (a 500) instead of answering 400."""
+
+    earliest = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
+    latest = dt.datetime(3000, 1, 1, tzinfo=dt.UTC)
+
+    def to_internal_value(self, value: dt.datetime | str) -> dt.datetime:
+        try:
+            parsed = super().to_internal_value(value)
+        except OverflowError:
+            parsed = None
+        if parsed is None or not (self.earliest <= parsed < self.latest):
+            raise serializers.ValidationError(_("Enter a date between 1900 and 2999."))
+        return parsed
+
+
 class SlotFilters(serializers.Serializer):
     # "from" is a Python keyword: the field is renamed in the view.
-    start = serializers.DateTimeField(required=False)
-    end = serializers.DateTimeField(required=False)
+    start = FilterDateTimeField(required=False)
+    end = FilterDateTimeField(required=False)
     mode = serializers.ChoiceField(
         choices=ConsultationMode.choices, required=False, allow_blank=True
     )

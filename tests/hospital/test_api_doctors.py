@@ -74,3 +74,14 @@ def test_symptom_helper_flags_an_emergency(api_client):
         "/api/v1/departments/suggest/", {"symptoms": "突然胸痛，呼吸困难"}, format="json"
     ).json()
     assert body["emergency"] is True
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["from=0001-01-01T00:00:00", "from=9999-12-31T23:00:00", "to=0001-01-01T00:00:00"],
+)
+def test_a_slot_window_at_the_ends_of_the_calendar_is_a_400(api_client, query):
+    doctor = DoctorFactory()
+    response = api_client.get(f"/api/v1/doctors/{doctor.pk}/slots/?{query}")
+    assert response.status_code == 400
+    assert set(response.json()["errors"]) <= {"from", "to"}

@@ -432,3 +432,10 @@ def test_male_profile_cannot_be_pregnant(patient, patient_client):
         url(patient, "clinical-profile/"), {"pregnancy_status": "pregnant"}, format="json"
     )
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize("since", ["0001-01-01T00:00:00", "9999-12-31T23:59:59"])
+def test_readings_since_the_ends_of_the_calendar_is_a_400(patient, patient_client, since):
+    response = patient_client.get(url(patient, f"readings/?since={since}"))
+    assert response.status_code == 400
+    assert "since" in response.json()["errors"]
