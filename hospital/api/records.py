@@ -24,7 +24,7 @@ from rest_framework.views import APIView
 from audit.selectors import access_log_for_patient
 from core.exceptions import NotFound
 from hospital import selectors_records as records
-from hospital.api.serializers import FilterDateTimeField
+from hospital.api.serializers import BoundedDateTimeField
 from hospital.fhir import patient_fhir_bundle
 from hospital.models import (
     Allergy,
@@ -281,13 +281,13 @@ class ReadingInput(serializers.Serializer):
         default=None,
         help_text="Diastolic pressure, for blood pressure only.",
     )
-    measured_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    measured_at = BoundedDateTimeField(required=False, allow_null=True, default=None)
     note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
 
 class ReadingFilters(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Reading.Kind.choices, required=False, allow_blank=True)
-    since = FilterDateTimeField(required=False)
+    since = BoundedDateTimeField(required=False)
     out_of_range = serializers.BooleanField(required=False, default=False)
 
 

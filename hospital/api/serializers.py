@@ -54,10 +54,10 @@ class DoctorListFilters(serializers.Serializer):
     )
 
 
-class FilterDateTimeField(serializers.DateTimeField):
-    """A date-time to filter by, kept well inside datetime's range: year 1 in Beijing is before
-    datetime.min in UTC, and the slot window adds a week to "from", so either end would raise
-    OverflowError (a 500) instead of answering 400."""
+class BoundedDateTimeField(serializers.DateTimeField):
+    """A date-time kept well inside datetime's range: year 1 in Beijing is before datetime.min
+    in UTC, and the slot window adds a week to "from", so either end would raise OverflowError
+    (a 500) instead of answering 400."""
 
     earliest = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
     latest = dt.datetime(3000, 1, 1, tzinfo=dt.UTC)
@@ -74,8 +74,8 @@ class FilterDateTimeField(serializers.DateTimeField):
 
 class SlotFilters(serializers.Serializer):
     # "from" is a Python keyword: the field is renamed in the view.
-    start = FilterDateTimeField(required=False)
-    end = FilterDateTimeField(required=False)
+    start = BoundedDateTimeField(required=False)
+    end = BoundedDateTimeField(required=False)
     mode = serializers.ChoiceField(
         choices=ConsultationMode.choices, required=False, allow_blank=True
     )

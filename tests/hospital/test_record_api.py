@@ -439,3 +439,13 @@ def test_readings_since_the_ends_of_the_calendar_is_a_400(patient, patient_clien
     response = patient_client.get(url(patient, f"readings/?since={since}"))
     assert response.status_code == 400
     assert "since" in response.json()["errors"]
+
+
+def test_a_reading_measured_in_year_one_is_a_400(patient, patient_client):
+    response = patient_client.post(
+        url(patient, "readings/"),
+        {"kind": "weight", "value": "70", "measured_at": "0001-01-01T00:00:00"},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "measured_at" in response.json()["errors"]
