@@ -8,6 +8,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from audit.models import AccessLogEntry
+from core.actors import acting_user
 from core.request_context import client_ip_var, request_id_var
 
 # Key of the PostgreSQL advisory lock that serialises appends to the chain ("AUDITLOG").
@@ -61,7 +62,6 @@ def access_log_record(
         raise ValueError(f"unknown access log action {action!r}")
     if outcome not in OUTCOMES:
         raise ValueError(f"unknown access log outcome {outcome!r}")
-    authenticated = actor is not None and getattr(actor, "is_authenticated", False)
     if patient_id is not None and not 0 < patient_id <= PATIENT_ID_MAX:
         # A probe for an id no patient can have (it would not fit the column) is still recorded.
         detail = f"requested patient id {patient_id}; {detail}".rstrip("; ")
@@ -73,7 +73,7 @@ def access_log_record(
             sequence=(last.sequence + 1) if last else 1,
             previous_hmac=last.entry_hmac if last else "",
             occurred_at=timezone.now(),
-            actor=actor if authenticated else None,
+            actor=acting_user(actor),
             actor_role=_actor_role(actor)[:100],
             patient_id=patient_id,
             object_type=object_type[:100],

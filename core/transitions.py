@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from core.actors import acting_user
 from core.exceptions import InvalidTransition
 
 
@@ -44,7 +45,6 @@ def status_change(
     instance.events.create(
         from_status=previous,
         to_status=target,
-        # Scans and payment callbacks act with no signed-in person behind them.
-        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        actor=acting_user(actor),
         note=note[:200],
     )

@@ -59,9 +59,3 @@ def purchase_limit_for_restriction(restriction: str) -> int | None:
     if not restriction or restriction == "none":
         return None
     return figure("SALE_RESTRICTION_LIMITS").get(restriction)
-
-
-def acting_user(actor: Any) -> Any:
-    """The signed-in person behind an action, or None for the system (a scan, a task, a
-    payment callback): what the audit columns (actor, picked_by, requested_by) record."""
-    return actor if actor is not None and getattr(actor, "is_authenticated", False) else None

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from accounts.roles import Role
 from audit.services import access_log_record
+from core.actors import acting_user
 from core.exceptions import Conflict, DomainError, NotAllowed, NotFound
 from core.transitions import status_change
 from hospital.models import Prescription
@@ -29,7 +30,7 @@ from notifications.services import notification_send, notification_send_to_opera
 from payments.models import Payment
 from payments.services import payment_cancel, payment_create, payment_refund, payment_start
 from pharmacy.models import Order, OrderEvent, OrderLine
-from pharmacy.rules import acting_user, figure
+from pharmacy.rules import figure
 from pharmacy.services.stock import order_pick, order_quantities, order_restock, stock_release
 
 logger = logging.getLogger(__name__)

@@ -20,10 +20,11 @@ from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.actors import acting_user
 from core.exceptions import Conflict, DomainError, NotFound
 from notifications.services import notification_send_to_operators
 from pharmacy.models import Batch, Order, OrderLinePick, Product, StockMovement
-from pharmacy.rules import acting_user, figure
+from pharmacy.rules import figure
 
 logger = logging.getLogger(__name__)
 M = StockMovement.Kind
