@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import PatientProfile
 from accounts.roles import Role
 from audit.services import access_log_record
+from core.actors import acting_user
 from core.exceptions import Conflict, DomainError, NotFound
 from core.transitions import status_change
 from hospital.models import Appointment, DoctorProfile, DoctorService, Slot
@@ -63,10 +64,6 @@ class PaymentStart:
     redirect_url: str
 
 
-def _is_user(actor: Any) -> bool:
-    return actor is not None and getattr(actor, "is_authenticated", False)
-
-
 def _release_slot(appointment: Appointment) -> None:
     Slot.objects.filter(pk=appointment.slot_id, booked_count__gt=0).update(
         booked_count=F("booked_count") - 1
@@ -77,7 +74,7 @@ def _audit(actor: Any, appointment: Appointment, change: str, detail: str = "") 
     """Records a write of the appointment (patient data) in the access log: `change` is
     "create" or what happened to it (recorded as an update)."""
     access_log_record(
-        actor=actor if _is_user(actor) else None,
+        actor=acting_user(actor),
         patient_id=appointment.patient_id,
         object_type="appointment",
         object_id=appointment.pk,
@@ -363,7 +360,7 @@ def _cancel_locked(
                 payment_id=appointment.payment_id,
                 amount=amount,
                 reason=f"appointment {appointment.pk} cancelled by {by}",
-                requested_by=actor if _is_user(actor) else None,
+                requested_by=acting_user(actor),
             )
     _audit(actor, appointment, "cancel", f"by {by}; refund {amount}")
     return appointment

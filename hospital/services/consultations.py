@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import PatientProfile
 from audit.services import access_log_record
+from core.actors import acting_user
 from core.exceptions import Conflict, DomainError, NotAllowed, NotFound
 from core.transitions import status_change
 from hospital.icd10 import icd10_description, icd10_validate
@@ -53,10 +54,6 @@ kind_register("hospital.consultation_closed", gettext_lazy("Visit summary ready"
 # --- helpers -----------------------------------------------------------------------------------
 
 
-def _is_user(actor: Any) -> bool:
-    return actor is not None and getattr(actor, "is_authenticated", False)
-
-
 def _doctor_of(user: Any) -> DoctorProfile:
     user_id = getattr(user, "pk", None)
     doctor = DoctorProfile.objects.filter(user_id=user_id).first() if user_id else None
@@ -67,7 +64,7 @@ def _doctor_of(user: Any) -> DoctorProfile:
 
 def _audit(actor: Any, consultation: Consultation, action: str, detail: str = "") -> None:
     access_log_record(
-        actor=actor if _is_user(actor) else None,
+        actor=acting_user(actor),
         patient_id=consultation.patient_id,
         object_type="consultation",
         object_id=consultation.pk,
@@ -204,9 +201,7 @@ def consultation_open_for_appointment(
         chief_complaint=appointment.chief_complaint,
         opened_at=now,
     )
-    consultation.events.create(
-        from_status="", to_status=S.OPEN, actor=actor if _is_user(actor) else None
-    )
+    consultation.events.create(from_status="", to_status=S.OPEN, actor=acting_user(actor))
     _system_message(consultation, _("The consultation has started."))
     other = appointment.patient.account if is_doctor else appointment.doctor.user
     _notify(
