@@ -5,6 +5,7 @@ from phonenumber_field.serializerfields import PhoneNumberField
 from rest_framework import serializers
 
 from accounts.models import PatientProfile
+from core.api.serializers import ModelOutputSerializer
 
 
 class PatientProfileCreateInput(serializers.Serializer):
@@ -32,7 +33,7 @@ class PatientProfileUpdateInput(serializers.Serializer):
     )
 
 
-class PatientProfileListOutput(serializers.ModelSerializer):
+class PatientProfileListOutput(ModelOutputSerializer):
     """A profile as listed: the resident ID number is masked."""
 
     resident_id_number_masked = serializers.CharField(source="masked_resident_id")

@@ -20,6 +20,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api.serializers import ModelOutputSerializer
 from core.exceptions import NotFound
 from hospital import selectors
 from hospital.api.serializers import DepartmentOutput, DoctorServiceOutput
@@ -34,7 +35,7 @@ TAGS = ["doctor onboarding"]
 # Output
 
 
-class DoctorApplicationOutput(serializers.ModelSerializer):
+class DoctorApplicationOutput(ModelOutputSerializer):
     department = DepartmentOutput()
     title_display = serializers.CharField(source="get_title_display")
     tier_display = serializers.CharField(source="get_tier_display")
@@ -80,7 +81,7 @@ class DoctorApplicationOutput(serializers.ModelSerializer):
         return self._problems(doctor)
 
 
-class CredentialOutput(serializers.ModelSerializer):
+class CredentialOutput(ModelOutputSerializer):
     kind_display = serializers.CharField(source="get_kind_display")
     status_display = serializers.CharField(source="get_status_display")
     scan_url = serializers.SerializerMethodField()

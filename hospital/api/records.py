@@ -22,6 +22,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from audit.selectors import access_log_for_patient
+from core.api.serializers import ModelOutputSerializer
 from core.exceptions import NotFound
 from hospital import selectors_records as records
 from hospital.api.serializers import BoundedDateTimeField
@@ -44,7 +45,7 @@ TAGS = ["health record"]
 # Output
 
 
-class AllergyOutput(serializers.ModelSerializer):
+class AllergyOutput(ModelOutputSerializer):
     severity_display = serializers.CharField(source="get_severity_display")
     status_display = serializers.CharField(source="get_status_display")
 
@@ -66,7 +67,7 @@ class AllergyOutput(serializers.ModelSerializer):
         ]
 
 
-class ConditionOutput(serializers.ModelSerializer):
+class ConditionOutput(ModelOutputSerializer):
     clinical_status_display = serializers.CharField(source="get_clinical_status_display")
     verification_status_display = serializers.CharField(source="get_verification_status_display")
 
@@ -90,7 +91,7 @@ class ConditionOutput(serializers.ModelSerializer):
         ]
 
 
-class MedicationOutput(serializers.ModelSerializer):
+class MedicationOutput(ModelOutputSerializer):
     ingredients = serializers.ListField(child=serializers.CharField())
 
     class Meta:
@@ -110,7 +111,7 @@ class MedicationOutput(serializers.ModelSerializer):
         ]
 
 
-class ReadingOutput(serializers.ModelSerializer):
+class ReadingOutput(ModelOutputSerializer):
     kind_display = serializers.CharField(source="get_kind_display")
     flag_display = serializers.CharField(source="get_flag_display")
     display_value = serializers.CharField()
@@ -133,7 +134,7 @@ class ReadingOutput(serializers.ModelSerializer):
         ]
 
 
-class MedicalDocumentOutput(serializers.ModelSerializer):
+class MedicalDocumentOutput(ModelOutputSerializer):
     kind_display = serializers.CharField(source="get_kind_display")
     diagnosis_codes = serializers.ListField(child=serializers.CharField())
     download_url = serializers.SerializerMethodField()
@@ -158,7 +159,7 @@ class MedicalDocumentOutput(serializers.ModelSerializer):
         return f"/api/v1/patients/{document.patient_id}/documents/{document.pk}/download/"
 
 
-class ClinicalProfileOutput(serializers.ModelSerializer):
+class ClinicalProfileOutput(ModelOutputSerializer):
     class Meta:
         model = ClinicalProfile
         fields = [

@@ -3,10 +3,11 @@ import datetime as dt
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from core.api.serializers import ModelOutputSerializer
 from hospital.models import Appointment, ConsultationMode, Department, DoctorProfile, Slot
 
 
-class DepartmentOutput(serializers.ModelSerializer):
+class DepartmentOutput(ModelOutputSerializer):
     name = serializers.CharField(read_only=True)
 
     class Meta:
@@ -19,7 +20,7 @@ class DoctorServiceOutput(serializers.Serializer):
     fee = serializers.DecimalField(max_digits=8, decimal_places=2)
 
 
-class DoctorOutput(serializers.ModelSerializer):
+class DoctorOutput(ModelOutputSerializer):
     department = DepartmentOutput()
     title_display = serializers.CharField(source="get_title_display")
     tier_display = serializers.CharField(source="get_tier_display")
@@ -86,7 +87,7 @@ class SlotFilters(serializers.Serializer):
         return attrs
 
 
-class SlotOutput(serializers.ModelSerializer):
+class SlotOutput(ModelOutputSerializer):
     remaining = serializers.IntegerField(read_only=True)
 
     class Meta:
@@ -140,7 +141,7 @@ class AppointmentDoctorOutput(serializers.Serializer):
     department = serializers.CharField(source="department.name")
 
 
-class AppointmentOutput(serializers.ModelSerializer):
+class AppointmentOutput(ModelOutputSerializer):
     patient = AppointmentPatientOutput()
     doctor = AppointmentDoctorOutput()
     starts_at = serializers.DateTimeField(source="slot.starts_at")

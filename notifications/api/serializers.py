@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from core.api.serializers import ModelOutputSerializer
 from notifications.kinds import kind_label
 from notifications.models import Notification
 
@@ -10,7 +11,7 @@ class NotificationListInput(serializers.Serializer):
     unread = serializers.BooleanField(required=False, allow_null=True, default=None)
 
 
-class NotificationOutput(serializers.ModelSerializer):
+class NotificationOutput(ModelOutputSerializer):
     kind_label = serializers.SerializerMethodField()
     is_read = serializers.BooleanField(read_only=True)
 

@@ -1,15 +1,16 @@
 from rest_framework import serializers
 
+from core.api.serializers import ModelOutputSerializer
 from payments.models import Payment, Refund
 
 
-class RefundOutput(serializers.ModelSerializer):
+class RefundOutput(ModelOutputSerializer):
     class Meta:
         model = Refund
         fields = ["id", "amount", "status", "reason", "created_at", "completed_at"]
 
 
-class PaymentOutput(serializers.ModelSerializer):
+class PaymentOutput(ModelOutputSerializer):
     refunds = RefundOutput(many=True, read_only=True)
 
     class Meta:

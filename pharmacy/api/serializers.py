@@ -12,6 +12,7 @@ from django.templatetags.static import static
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.api.serializers import ModelOutputSerializer
 from pharmacy.models import CartLine, Order, OrderLine, Product, Shipment, TrackingEvent
 from pharmacy.rules import RX_NOTICE
 
@@ -218,7 +219,7 @@ class CartLineUpdateInput(serializers.Serializer):
     quantity = serializers.IntegerField(min_value=1)
 
 
-class CartLineOutput(serializers.ModelSerializer):
+class CartLineOutput(ModelOutputSerializer):
     product_name = serializers.CharField(source="product.name_zh")
     product_name_en = serializers.CharField(source="product.name_en")
     pack_description = serializers.CharField(source="product.pack_description")
@@ -282,7 +283,7 @@ class OrderLinePickOutput(serializers.Serializer):
     quantity = serializers.IntegerField()
 
 
-class OrderLineOutput(serializers.ModelSerializer):
+class OrderLineOutput(ModelOutputSerializer):
     patient_name = serializers.CharField(source="patient.real_name")
     prescription = serializers.IntegerField(
         source="prescription_item.prescription_id", allow_null=True, default=None
@@ -316,7 +317,7 @@ class OrderEventOutput(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
-class OrderSummaryOutput(serializers.ModelSerializer):
+class OrderSummaryOutput(ModelOutputSerializer):
     class Meta:
         model = Order
         fields = [
@@ -387,13 +388,13 @@ class OrderComplaintInput(serializers.Serializer):
     text = serializers.CharField(max_length=2000)
 
 
-class TrackingEventOutput(serializers.ModelSerializer):
+class TrackingEventOutput(ModelOutputSerializer):
     class Meta:
         model = TrackingEvent
         fields = ["status", "description", "location", "occurred_at"]
 
 
-class ShipmentOutput(serializers.ModelSerializer):
+class ShipmentOutput(ModelOutputSerializer):
     events = TrackingEventOutput(many=True)
 
     class Meta:
