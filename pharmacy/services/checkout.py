@@ -205,16 +205,6 @@ def _checkout(
         expires_at=now + figure("ORDER_PAYMENT_WINDOW"),
     )
 
-    quantities: dict[int, int] = defaultdict(int)
-    for line in lines:
-        quantities[line.product_id] += line.quantity
-    stock_reserve(quantities=quantities, order=order)
-    for line, item in sorted(
-        ((line, item) for line, item in zip(lines, items, strict=True) if item is not None),
-        key=lambda pair: pair[1].pk,
-    ):
-        prescription_item_consume(item_id=item.pk, patient_id=line.patient_id, packs=line.quantity)
-
     order_lines = OrderLine.objects.bulk_create(
         OrderLine(
             order=order,
@@ -234,5 +224,17 @@ def _checkout(
         order=order, to_status=Order.Status.PENDING_PAYMENT, actor=account, note="checkout"
     )
     CartLine.objects.filter(pk__in=[line.pk for line in lines]).delete()
+
+    # Last, so that the rows other buyers wait on (a popular product's stock, a prescription
+    # item) stay locked only from here to the commit.
+    quantities: dict[int, int] = defaultdict(int)
+    for line in lines:
+        quantities[line.product_id] += line.quantity
+    stock_reserve(quantities=quantities, order=order)
+    for line, item in sorted(
+        ((line, item) for line, item in zip(lines, items, strict=True) if item is not None),
+        key=lambda pair: pair[1].pk,
+    ):
+        prescription_item_consume(item_id=item.pk, patient_id=line.patient_id, packs=line.quantity)
     # Handed back with what was just written in place, so answering needs no read-back.
     return order_detail_of_new(order=order, lines=order_lines, events=[event])

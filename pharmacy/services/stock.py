@@ -175,8 +175,13 @@ def stock_reserve(*, quantities: Mapping[int, int], order: Order) -> None:
     """Holds packs of each product for the order, inside the caller's transaction.
 
     Raises Conflict `out_of_stock` (naming the product) when fewer are sellable; the caller's
-    rollback then releases what this call already took.
+    rollback then releases what this call already took (and its movement rows).
     """
+    # The movements go first: from the first UPDATE on, other buyers of the product wait.
+    StockMovement.objects.bulk_create(
+        StockMovement(product_id=pid, order=order, kind=M.RESERVED, quantity=q)
+        for pid, q in sorted(quantities.items())
+    )
     for product_id in sorted(quantities):
         quantity = quantities[product_id]
         taken = Product.objects.filter(
@@ -192,10 +197,6 @@ def stock_reserve(*, quantities: Mapping[int, int], order: Order) -> None:
                 field="quantity",
                 code="out_of_stock",
             )
-    StockMovement.objects.bulk_create(
-        StockMovement(product_id=pid, order=order, kind=M.RESERVED, quantity=q)
-        for pid, q in sorted(quantities.items())
-    )
 
 
 def stock_release(*, quantities: Mapping[int, int], order: Order, note: str = "") -> None:
