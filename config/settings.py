@@ -275,6 +275,10 @@ MFA_TOTP_ISSUER = "Xinglin"
 SESSION_IDLE_TIMEOUT_STAFF = env.int("SESSION_IDLE_TIMEOUT_STAFF", default=15 * 60)
 SESSION_IDLE_TIMEOUT_PATIENT = env.int("SESSION_IDLE_TIMEOUT_PATIENT", default=30 * 60)
 SESSION_COOKIE_AGE = 12 * 60 * 60
+# Sessions are read on every signed-in request (browser cookie or app session token): from the
+# shared cache, falling back to the database, which stays the record (logins survive a cache
+# flush). Logging out deletes both.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=30)
