@@ -13,10 +13,10 @@ import secrets
 import time
 from dataclasses import dataclass
 from decimal import Decimal
+from importlib import import_module
 
+from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-from django.contrib.sessions.backends.db import SessionStore
-from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.utils import timezone
 
@@ -242,24 +242,22 @@ def buyers_create(*, count: int, product_id: int, label: str) -> list[Buyer]:
             for u, p in zip(users, profiles, strict=True)
         ]
     )
-    store = SessionStore()
-    expire = timezone.now() + dt.timedelta(hours=12)
+    # Signed in the way a login signs in: through the configured session engine, so each
+    # session is where a buyer who has been browsing would find it (the cache and the database).
+    engine = import_module(settings.SESSION_ENGINE)
     sessions = []
     for u in users:
-        data = {
-            SESSION_KEY: str(u.pk),
-            BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend",
-            HASH_SESSION_KEY: u.get_session_auth_hash(),
-            "last_activity": time.time(),
-        }
-        sessions.append(
-            Session(
-                session_key=secrets.token_hex(16),
-                session_data=store.encode(data),
-                expire_date=expire,
-            )
+        session = engine.SessionStore()
+        session.update(
+            {
+                SESSION_KEY: str(u.pk),
+                BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend",
+                HASH_SESSION_KEY: u.get_session_auth_hash(),
+                "last_activity": time.time(),
+            }
         )
-    Session.objects.bulk_create(sessions)
+        session.create()
+        sessions.append(session)
     return [
         Buyer(user_id=u.pk, patient_id=p.pk, session_token=s.session_key)
         for u, p, s in zip(users, profiles, sessions, strict=True)
