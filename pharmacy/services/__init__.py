@@ -1,6 +1,7 @@
 """Writes and state transitions of pharmacy: one function per domain operation."""
 
 from pharmacy.services.cart import cart_line_add, cart_line_remove, cart_line_update
+from pharmacy.services.catalog import products_follow_drug
 from pharmacy.services.checkout import (
     order_checkout,
     order_insurance_quote,
@@ -46,6 +47,7 @@ __all__ = [
     "order_pay",
     "order_payment_succeeded",
     "orders_expire_unpaid",
+    "products_follow_drug",
     "shipment_create",
     "shipment_poll",
     "shipping_fee_quote",
