@@ -231,6 +231,7 @@ class AppointmentAdmin(SimpleHistoryAdmin):
             except DomainError as error:
                 self.message_user(request, f"{appointment}: {error.message}", messages.WARNING)
 
+
 # Consultations register their admin in a module of their own; importing it here is what
 # makes admin autodiscovery find it.
 from hospital import (  # noqa: E402
