@@ -58,3 +58,15 @@ def cache_incr_with_expiry(cache: Any, key: str, *, timeout: int) -> int:
     except ValueError:  # expired between the add and the incr
         cache.add(key, 1, timeout)
         return 1
+
+
+def rate_limit_exceeded(key: str, *, limit: int, window: int) -> bool:
+    """Counts one more use of `key` in the current fixed window of `window` seconds; True once
+    more than `limit` were counted in it. For pages; the API has its DRF throttles."""
+    import time
+
+    from django.core.cache import cache
+
+    # The window's number is part of the key, so a counter never needs resetting.
+    bucket = f"ratelimit_{key}_{int(time.time() // window)}"
+    return cache_incr_with_expiry(cache, bucket, timeout=window) > limit

@@ -16,7 +16,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from audit.services import access_log_for_request
+from core.cache import rate_limit_exceeded
 from core.exceptions import DomainError, NotFound
+from core.request_context import client_ip
 from hospital import selectors_prescriptions as selectors
 from hospital.api.prescriptions import session_mfa_verified_at
 from hospital.models import Consultation, Prescription
@@ -233,7 +235,37 @@ def prescription_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     return prescription_pdf_response(request, _visible(request, pk))
 
 
+# A pharmacy scanning papers at the counter stays well under this; a script walking tokens
+# does not.
+PUBLIC_VERIFY_LIMIT = 30
+PUBLIC_VERIFY_WINDOW = 60
+
+
+def prescription_public_verify(request: HttpRequest, token: str) -> HttpResponse:
+    """The page a prescription's QR code opens, for anyone holding the paper (no login): is it
+    genuine, unaltered, approved and still valid, and what was prescribed."""
+    if rate_limit_exceeded(
+        f"rx-verify:{client_ip(request)}", limit=PUBLIC_VERIFY_LIMIT, window=PUBLIC_VERIFY_WINDOW
+    ):
+        return render(request, "hospital/prescriptions/verify_limited.html", status=429)
+    try:
+        check = selectors.prescription_public_verification(token=token[:200])
+    except NotFound as error:
+        raise Http404(error.message) from error
+    rx = check.prescription
+    access_log_for_request(
+        request,
+        patient_id=rx.patient_id,
+        object_type="prescription",
+        object_id=rx.pk,
+        action="read",
+        detail=f"public verification: {'dispensable' if check.dispensable else 'not dispensable'}",
+    )
+    return render(request, "hospital/prescriptions/verify.html", {"check": check, "rx": rx})
+
+
 urlpatterns = [
+    path("rx/<str:token>/", prescription_public_verify, name="prescription-public-verify"),
     path(
         "consultations/<int:pk>/prescriptions/new/",
         prescription_new,

@@ -1,8 +1,9 @@
 """The prescription as a printable PDF (处方笺), in the usual layout of a Chinese prescription.
 
 Rendered by WeasyPrint from an ordinary template (user text autoescaped), with the CJK font
-"WenQuanYi Micro Hei". The QR code carries the verify URL, so whoever holds the paper can check
-that the signature still matches what the system holds.
+"WenQuanYi Micro Hei". The QR code opens the public verification page (no login), so whoever
+holds the paper, an outside pharmacy included, can check that it is genuine, unaltered and still
+valid.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from django.utils import timezone
 from audit.services import access_log_for_request
 from core.pdf import html_to_pdf
 from hospital.models import Prescription
+from hospital.prescription_signing import prescription_verify_token
 
 
 def qr_code_data_uri(text: str) -> str:
@@ -62,12 +64,19 @@ def prescription_pdf_bytes(prescription: Prescription, *, verify_url: str) -> by
     return html_to_pdf(html)
 
 
+def prescription_public_verify_url(request: Any, prescription: Prescription) -> str:
+    """The address the QR code carries: the public check of this prescription."""
+    token = prescription_verify_token(prescription)
+    return request.build_absolute_uri(
+        reverse("hospital:prescription-public-verify", kwargs={"token": token})
+    )
+
+
 def prescription_pdf_response(request: Any, prescription: Prescription) -> HttpResponse:
     """The PDF for a viewer the caller has already cleared; logged as an export."""
-    verify_url = request.build_absolute_uri(
-        reverse("hospital_api:prescription-verify", kwargs={"pk": prescription.pk})
+    pdf = prescription_pdf_bytes(
+        prescription, verify_url=prescription_public_verify_url(request, prescription)
     )
-    pdf = prescription_pdf_bytes(prescription, verify_url=verify_url)
     access_log_for_request(
         request,
         patient_id=prescription.patient_id,

@@ -19,6 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.core import signing
 
 from hospital.models import Prescription, PrescriptionItem
 
@@ -95,3 +96,21 @@ def prescription_signature_check(prescription: Prescription) -> SignatureCheck:
         return SignatureCheck(prescription.pk, signed=False, valid=False)
     valid = hmac.compare_digest(prescription.signature, prescription_signature(prescription))
     return SignatureCheck(prescription.pk, signed=True, valid=valid)
+
+
+# The public check behind a prescription's QR code: a signed token naming the prescription, so
+# that whoever holds the paper can check it while nobody can walk through prescriptions by id.
+VERIFY_TOKEN_SALT = "hospital.prescription-verify"  # noqa: S105 - a signing salt, not a secret
+
+
+def prescription_verify_token(prescription: Prescription) -> str:
+    return signing.dumps(prescription.pk, salt=VERIFY_TOKEN_SALT, compress=False)
+
+
+def prescription_id_from_verify_token(token: str) -> int | None:
+    """The prescription a token names, or None for a token this site did not issue."""
+    try:
+        value = signing.loads(token, salt=VERIFY_TOKEN_SALT)
+    except signing.BadSignature:
+        return None
+    return value if isinstance(value, int) and not isinstance(value, bool) else None

@@ -7,14 +7,20 @@ they review and dispense against it). Anyone else gets a 404, never a 403.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.roles import Role
 from core.exceptions import NotFound
 from hospital.models import FormularyDrug, Prescription, PrescriptionItem
+from hospital.prescription_signing import (
+    prescription_id_from_verify_token,
+    prescription_signature_check,
+)
 
 UNSIGNED_STATUSES = (Prescription.Status.DRAFT, Prescription.Status.VOID)
 
@@ -107,3 +113,56 @@ def prescription_versions(*, prescription: Prescription) -> list[Prescription]:
             break
         chain.append(child)
     return chain
+
+
+@dataclass(frozen=True)
+class PublicVerification:
+    """What the QR code on a prescription shows to anyone holding it: enough for a pharmacy to
+    tell a genuine, dispensable prescription from a forged or spent one, and no more of the
+    patient than a masked name, sex and age."""
+
+    prescription: Prescription
+    items: list[PrescriptionItem]
+    signature_valid: bool
+    patient_name_masked: str
+    patient_sex: str
+    patient_age: int
+    dispensable: bool
+
+
+def mask_name(name: str) -> str:
+    """张三 → 张*, 欧阳娜娜 → 欧***: the first character and one star for each of the rest."""
+    name = name.strip()
+    return name[:1] + "*" * (len(name) - 1) if name else ""
+
+
+def prescription_public_verification(*, token: str) -> PublicVerification:
+    """The prescription a QR token names, as the public check shows it. NotFound for a token
+    this site did not issue and for drafts or voided prescriptions (never a signed paper)."""
+    prescription_id = prescription_id_from_verify_token(token)
+    prescription = (
+        _with_details(Prescription.objects.exclude(status__in=UNSIGNED_STATUSES))
+        .filter(pk=prescription_id)
+        .first()
+        if prescription_id is not None
+        else None
+    )
+    if prescription is None:
+        raise NotFound(_("This code does not belong to a prescription issued here."))
+    signature_valid = prescription_signature_check(prescription).valid
+    today = timezone.localdate()
+    patient = prescription.patient
+    return PublicVerification(
+        prescription=prescription,
+        items=list(prescription.items.all()),
+        signature_valid=signature_valid,
+        patient_name_masked=mask_name(patient.real_name),
+        patient_sex=patient.get_sex_display(),
+        patient_age=patient.age_on(prescription.issued_on or today),
+        dispensable=(
+            signature_valid
+            and prescription.status == Prescription.Status.APPROVED
+            and prescription.valid_until is not None
+            and prescription.valid_until >= today
+        ),
+    )
