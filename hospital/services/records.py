@@ -557,6 +557,8 @@ def reading_record(
         raise DomainError(_("Give the time with its time zone."), field="measured_at")
     if measured_at > now + dt.timedelta(minutes=5):
         raise DomainError(_("The time cannot be in the future."), field="measured_at")
+    if timezone.localtime(measured_at).date() < patient.birth_date:
+        raise DomainError(_("The time cannot be before the patient was born."), field="measured_at")
     with transaction.atomic():
         reading = Reading.objects.create(
             patient=patient,

@@ -294,6 +294,11 @@ def test_medication_stop(patient, patient_client):
             {"kind": "weight", "value": "70", "measured_at": "2099-01-01T08:00:00+08:00"},
             "measured_at",
         ),
+        # Before the patient (born in the 1980s in the factory) was born.
+        (
+            {"kind": "weight", "value": "70", "measured_at": "1950-01-01T08:00:00+08:00"},
+            "measured_at",
+        ),
     ],
 )
 def test_bad_readings_are_400_field_errors(patient, patient_client, payload, field):

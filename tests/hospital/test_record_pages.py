@@ -116,3 +116,21 @@ def test_chronic_care_page_for_doctors_only(client, patient):
     assert patient.real_name in html
     client.force_login(patient.account)
     assert client.get("/doctor/chronic-care/").status_code == 404
+
+
+def test_a_reading_dated_before_the_patient_was_born_is_refused_with_a_message(
+    patient, patient_web
+):
+    response = patient_web.post(
+        f"/records/{patient.pk}/add/reading/",
+        {
+            "reading-kind": "glucose_fasting",
+            "reading-value": "6.1",
+            "reading-measured_at": f"{patient.birth_date.year - 1}-06-01T08:00",
+        },
+        follow=True,
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    messages = [str(m) for m in response.context["messages"]]
+    assert messages == ["The time cannot be before the patient was born."]
+    assert not Reading.objects.exists()
