@@ -289,15 +289,10 @@ class PrescriptionRenewalRequestApi(APIView):
     def post(self, request: Request, pk: int) -> Response:
         data = RenewalRequestInput(data=request.data)
         data.is_valid(raise_exception=True)
-        waiting = RenewalRequest.objects.filter(
-            prescription_id=pk,
-            patient__account_id=request.user.pk,
-            status=RenewalRequest.Status.PENDING,
-        ).exists()
-        renewal = renewal_services.renewal_request_create(
+        renewal, created = renewal_services.renewal_request_create(
             account=request.user, prescription_id=pk, note=data.validated_data["note"]
         )
-        return _renewal_response(request, renewal.pk, 200 if waiting else 201)
+        return _renewal_response(request, renewal.pk, 201 if created else 200)
 
 
 class RenewalRequestListApi(GenericAPIView):

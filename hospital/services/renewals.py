@@ -74,9 +74,12 @@ def _notify(recipient: Any, *, kind: str, key: str, subject: str, body: str, lin
 
 
 @transaction.atomic
-def renewal_request_create(*, account: Any, prescription_id: int, note: str = "") -> RenewalRequest:
-    """The patient's account asks the prescribing doctor to renew a chronic prescription. Asking
-    again while a request waits returns that request."""
+def renewal_request_create(
+    *, account: Any, prescription_id: int, note: str = ""
+) -> tuple[RenewalRequest, bool]:
+    """The patient's account asks the prescribing doctor to renew a chronic prescription.
+    Returns the request and whether it is new: asking again while one waits returns that one
+    (decided under the prescription's row lock, so two asks at once make one request)."""
     prescription = (
         Prescription.objects.select_for_update(of=("self",))
         .select_related("patient", "doctor", "doctor__user")
@@ -87,7 +90,7 @@ def renewal_request_create(*, account: Any, prescription_id: int, note: str = ""
         raise NotFound(_("No such prescription."))
     pending = RenewalRequest.objects.filter(prescription=prescription, status=R.PENDING).first()
     if pending is not None:
-        return pending
+        return pending, False
     problem = prescription_renewal_problem(prescription)
     if problem:
         raise Conflict(problem, code="renewal_not_allowed")
@@ -111,7 +114,7 @@ def renewal_request_create(*, account: Any, prescription_id: int, note: str = ""
         link=reverse("hospital:renewal-queue"),
     )
     _audit(account, renewal, "create", f"renewal of prescription {prescription.pk}")
-    return renewal
+    return renewal, True
 
 
 def _locked_for_doctor(doctor_user: Any, renewal_request_id: int) -> RenewalRequest:
