@@ -221,6 +221,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "hospital.tasks.alert_overdue_prescription_reviews",
         "schedule": timedelta(minutes=1),
     },
+    "notifications-fail-stuck-deliveries": {
+        "task": "notifications.tasks.fail_stuck_deliveries",
+        "schedule": timedelta(minutes=5),
+    },
     # Hourly rather than at midnight: a missed run (a restart) is caught up within the hour.
     "hospital-expire-prescriptions": {
         "task": "hospital.tasks.expire_prescriptions",

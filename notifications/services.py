@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from typing import Any
 
@@ -140,6 +141,24 @@ def notification_deliveries_give_up(*, notification_id: int, error: str) -> None
     NotificationDelivery.objects.filter(
         notification_id=notification_id, status=NotificationDelivery.Status.PENDING
     ).update(status=NotificationDelivery.Status.FAILED, last_error=error[:500])
+
+
+# A send takes seconds; a delivery still "sending" after this was claimed by a worker that
+# stopped (killed, restarted, lost its host) before it could record the outcome.
+STUCK_SENDING_AFTER = dt.timedelta(minutes=15)
+
+
+def notification_deliveries_stuck_fail(*, now: dt.datetime | None = None) -> int:
+    """Marks deliveries left "sending" by a stopped worker as failed, for operators to see and
+    retry from the admin. Never sent again by itself: the message may have gone out before the
+    worker stopped, and a delivery is sent at most once. Returns how many."""
+    now = now or timezone.now()
+    return NotificationDelivery.objects.filter(
+        status=NotificationDelivery.Status.SENDING, claimed_at__lt=now - STUCK_SENDING_AFTER
+    ).update(
+        status=NotificationDelivery.Status.FAILED,
+        last_error="The worker stopped while sending; it is not known whether it arrived.",
+    )
 
 
 def notification_deliveries_retry(*, delivery_ids: list[int]) -> int:

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from notifications.services import notification_deliver, notification_deliveries_give_up
+from notifications.services import (
+    notification_deliver,
+    notification_deliveries_give_up,
+    notification_deliveries_stuck_fail,
+)
 
 MAX_RETRIES = 5
 
@@ -21,3 +25,8 @@ def deliver_notification(self, notification_id: int) -> int:  # type: ignore[no-
             return 0
         # Back off 30 s, 60 s, 120 s ... before the next attempt.
         raise self.retry(exc=error, countdown=30 * 2**self.request.retries) from error
+
+
+@shared_task
+def fail_stuck_deliveries() -> int:
+    return notification_deliveries_stuck_fail()

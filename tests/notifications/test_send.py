@@ -204,3 +204,38 @@ def test_concurrent_senders_and_deliverers_email_once():
     assert errors == []
     assert Notification.objects.filter(dedupe_key="race-event").count() == 1
     assert len(mail.outbox) == 1
+
+
+def test_a_delivery_left_sending_by_a_stopped_worker_is_failed_for_an_operator_to_retry(
+    django_capture_on_commit_callbacks,
+):
+    from django.utils import timezone
+
+    from notifications.services import STUCK_SENDING_AFTER, notification_deliveries_stuck_fail
+
+    stopped = send(PatientUserFactory(), key="stuck").deliveries.get()
+    working = send(PatientUserFactory(), key="busy").deliveries.get()
+    now = timezone.now()
+    NotificationDelivery.objects.filter(pk=stopped.pk).update(
+        status=NotificationDelivery.Status.SENDING,
+        claimed_at=now - STUCK_SENDING_AFTER - timezone.timedelta(minutes=1),
+    )
+    NotificationDelivery.objects.filter(pk=working.pk).update(
+        status=NotificationDelivery.Status.SENDING, claimed_at=now - timezone.timedelta(seconds=20)
+    )
+
+    assert notification_deliveries_stuck_fail(now=now) == 1
+    assert notification_deliveries_stuck_fail(now=now) == 0
+
+    stopped.refresh_from_db()
+    working.refresh_from_db()
+    assert stopped.status == NotificationDelivery.Status.FAILED
+    assert "not known whether it arrived" in stopped.last_error
+    assert working.status == NotificationDelivery.Status.SENDING
+    assert mail.outbox == []
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert notification_deliveries_retry(delivery_ids=[stopped.pk]) == 1
+    stopped.refresh_from_db()
+    assert stopped.status == NotificationDelivery.Status.SENT
+    assert len(mail.outbox) == 1
