@@ -221,6 +221,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "hospital.tasks.alert_overdue_prescription_reviews",
         "schedule": timedelta(minutes=1),
     },
+    "audit-checkpoint-access-log": {
+        "task": "audit.tasks.checkpoint_access_log",
+        "schedule": timedelta(hours=1),
+    },
     "notifications-fail-stuck-deliveries": {
         "task": "notifications.tasks.fail_stuck_deliveries",
         "schedule": timedelta(minutes=5),
