@@ -12,15 +12,19 @@ BASE_DIR = Path(__file__).resolve().parents[2]
 
 # What the worker does before its first request is served, and the routes it needs then.
 WORKER = """
+import gc
 import sys
 import config.wsgi
+print(gc.get_freeze_count(), "config.urls" in sys.modules)
 from django.urls import get_resolver
 get_resolver()._populate()
 print(" ".join(sorted(sys.modules)))
 """
 
 
-def test_web_worker_does_not_import_webauthn(tmp_path):
+def _web_worker(tmp_path) -> tuple[str, set[str]]:
+    """(what config.wsgi froze and whether it loaded the routes, modules imported once the
+    routes are in use) for a production web worker."""
     env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "DJANGO_SETTINGS_MODULE"}}
     env.update(
         DJANGO_SETTINGS_MODULE="config.settings",
@@ -39,9 +43,23 @@ def test_web_worker_does_not_import_webauthn(tmp_path):
         timeout=120,
     )
     assert result.returncode == 0, result.stderr
-    modules = set(result.stdout.split())
+    startup, modules = result.stdout.split("\n", 1)
+    return startup, set(modules.split())
+
+
+def test_web_worker_does_not_import_webauthn(tmp_path):
+    _startup, modules = _web_worker(tmp_path)
     assert "allauth.mfa" in modules  # the routes are there
     # We offer TOTP and recovery codes, not WebAuthn: allauth's WebAuthn views are loaded when
     # first used (accounts.allauth_urls, accounts.headless_urls).
     for heavy in ("fido2", "cryptography", "allauth.mfa.webauthn"):
         assert heavy not in modules, f"{heavy} is imported by every web worker"
+
+
+def test_web_worker_loads_its_routes_at_start_and_freezes_them(tmp_path):
+    # config.wsgi imports the URLconf and freezes what it loaded, so that the cyclic garbage
+    # collector weighs each request's garbage against what requests allocate, not the site.
+    startup, _modules = _web_worker(tmp_path)
+    frozen, routes_loaded = startup.split()
+    assert routes_loaded == "True"
+    assert int(frozen) > 100_000
