@@ -3,12 +3,16 @@ diagnoses on record, the formulary loaded, and drafts written through the servic
 
 from __future__ import annotations
 
+import csv
+import io
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import factory
 from django.utils import timezone
 
+from hospital.knowledge import FORMULARY_FILE, knowledge_dir
 from hospital.models import ConsultationDiagnosis, FormularyDrug, Prescription
 from hospital.services import prescriptions as services
 from hospital.services.formulary import formulary_load
@@ -18,6 +22,23 @@ from tests.hospital.record_factories import ConsultationFactory
 def load_formulary() -> None:
     if not FormularyDrug.objects.exists():
         formulary_load()
+
+
+def formulary_rows() -> list[dict[str, str]]:
+    """The drugs of the shipped formulary file, as its CSV rows."""
+    with open(knowledge_dir() / FORMULARY_FILE, encoding="utf-8-sig", newline="") as handle:
+        return [r for r in csv.DictReader(handle) if not r["code"].startswith("#")]
+
+
+def formulary_file(folder: Path, rows: list[dict[str, str]]) -> Path:
+    """A formulary file of these rows (same columns as the shipped one) in `folder`."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(formulary_rows()[0].keys()))
+    writer.writeheader()
+    writer.writerows(rows)
+    path = folder / "formulary.csv"
+    path.write_text(buffer.getvalue(), encoding="utf-8")
+    return path
 
 
 class PrescribingConsultationFactory(ConsultationFactory):

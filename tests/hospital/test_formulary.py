@@ -3,32 +3,26 @@ idempotently; searched by doctors; forbidden control classes never offered."""
 
 from __future__ import annotations
 
-import csv
 import io
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from hospital.knowledge import FORMULARY_FILE, knowledge_dir
 from hospital.models import FormularyDrug
 from hospital.services.formulary import formulary_load
 from tests.hospital.consultation_factories import api_client_for
 from tests.hospital.factories import DoctorFactory
+from tests.hospital.prescription_factories import formulary_file, formulary_rows
 
 pytestmark = pytest.mark.django_db
 
 URL = "/api/v1/formulary/drugs/"
 
 
-def _csv_rows() -> list[dict[str, str]]:
-    with open(knowledge_dir() / FORMULARY_FILE, encoding="utf-8-sig", newline="") as handle:
-        return [r for r in csv.DictReader(handle) if not r["code"].startswith("#")]
-
-
 def test_load_creates_every_drug_then_changes_nothing():
     first = formulary_load()
-    assert len(first.created) == len(_csv_rows()) == FormularyDrug.objects.count()
+    assert len(first.created) == len(formulary_rows()) == FormularyDrug.objects.count()
     second = formulary_load()
     assert second.created == second.updated == second.deactivated == []
     assert second.unchanged == len(first.created)
@@ -50,17 +44,10 @@ def test_loaded_drug_matches_the_file():
 
 def test_reload_updates_changed_rows_and_deactivates_removed_drugs(tmp_path):
     formulary_load()
-    rows = _csv_rows()
+    rows = formulary_rows()
     kept = rows[1:]
     kept[0] = {**kept[0], "generic_name_en": "Renamed drug"}
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(rows[0].keys()))
-    writer.writeheader()
-    writer.writerows(kept)
-    path = tmp_path / "formulary.csv"
-    path.write_text(buffer.getvalue(), encoding="utf-8")
-
-    result = formulary_load(path=path)
+    result = formulary_load(path=formulary_file(tmp_path, kept))
 
     assert result.updated == [kept[0]["code"]]
     assert result.deactivated == [rows[0]["code"]]
@@ -69,13 +56,8 @@ def test_reload_updates_changed_rows_and_deactivates_removed_drugs(tmp_path):
 
 
 def test_a_malformed_file_changes_nothing(tmp_path):
-    path = tmp_path / "formulary.csv"
-    rows = _csv_rows()
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(rows[0].keys()))
-    writer.writeheader()
-    writer.writerows([rows[0], {**rows[1], "rx_class": "maybe"}])
-    path.write_text(buffer.getvalue(), encoding="utf-8")
+    rows = formulary_rows()
+    path = formulary_file(tmp_path, [rows[0], {**rows[1], "rx_class": "maybe"}])
     with pytest.raises(CommandError, match="line 3"):
         call_command("load_formulary", file=str(path))
     assert FormularyDrug.objects.count() == 0
@@ -84,7 +66,7 @@ def test_a_malformed_file_changes_nothing(tmp_path):
 def test_command_reports_counts():
     out = io.StringIO()
     call_command("load_formulary", stdout=out)
-    assert f"{len(_csv_rows())} created" in out.getvalue()
+    assert f"{len(formulary_rows())} created" in out.getvalue()
 
 
 @pytest.fixture

@@ -3,16 +3,13 @@ sold only against a prescription, wherever the change was made."""
 
 from __future__ import annotations
 
-import csv
-import io
-
 import pytest
 
-from hospital.knowledge import FORMULARY_FILE, knowledge_dir
 from hospital.models import FormularyDrug
 from hospital.services.formulary import formulary_load
 from pharmacy import services
 from pharmacy.models import Order
+from tests.hospital.prescription_factories import formulary_file, formulary_rows
 from tests.pharmacy.factories import OtcDrugProductFactory, stock
 
 pytestmark = pytest.mark.django_db
@@ -52,20 +49,12 @@ def test_a_drug_made_otc_again_is_sold_without_one():
 
 def test_reloading_the_formulary_file_reclassifies_the_products_of_a_changed_drug(tmp_path):
     formulary_load()
-    with open(knowledge_dir() / FORMULARY_FILE, encoding="utf-8-sig", newline="") as handle:
-        rows = list(csv.DictReader(handle))
-    otc = next(r for r in rows if not r["code"].startswith("#") and r["rx_class"] != "rx")
+    rows = formulary_rows()
+    otc = next(r for r in rows if r["rx_class"] != "rx")
     product = OtcDrugProductFactory(drug=FormularyDrug.objects.get(code=otc["code"]))
     assert not product.is_prescription
 
-    rows = [{**r, "rx_class": "rx"} if r is otc else r for r in rows]
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(rows[0].keys()))
-    writer.writeheader()
-    writer.writerows(rows)
-    path = tmp_path / "formulary.csv"
-    path.write_text(buffer.getvalue(), encoding="utf-8")
-
+    path = formulary_file(tmp_path, [{**r, "rx_class": "rx"} if r is otc else r for r in rows])
     result = formulary_load(path=path)
 
     assert result.updated == [otc["code"]]
