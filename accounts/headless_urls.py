@@ -88,49 +88,27 @@ def mfa_urlpatterns(client: Client) -> list[URLPattern | URLResolver]:
     ]
 
 
+def _section(urlpatterns: list[URLPattern | URLResolver], namespace: str) -> URLResolver:
+    return path("", include((urlpatterns, "headless"), namespace=namespace))
+
+
 def build_urlpatterns(client: Client) -> list[URLPattern | URLResolver]:
     """allauth.headless.urls.build_urlpatterns, with mfa_urlpatterns for the MFA routes."""
     patterns: list[URLPattern | URLResolver] = []
     patterns.extend(base_urls.build_urlpatterns(client))
-    patterns.append(
-        path(
-            "",
-            include((account_urls.build_urlpatterns(client), "headless"), namespace="account"),
-        )
-    )
+    patterns.append(_section(account_urls.build_urlpatterns(client), "account"))
     if allauth_settings.SOCIALACCOUNT_ENABLED:
         from allauth.headless.socialaccount import urls as socialaccount_urls
 
-        patterns.append(
-            path(
-                "",
-                include(
-                    (socialaccount_urls.build_urlpatterns(client), "headless"),
-                    namespace="socialaccount",
-                ),
-            )
-        )
+        patterns.append(_section(socialaccount_urls.build_urlpatterns(client), "socialaccount"))
     if allauth_settings.MFA_ENABLED:
-        patterns.append(path("", include((mfa_urlpatterns(client), "headless"), namespace="mfa")))
+        patterns.append(_section(mfa_urlpatterns(client), "mfa"))
     if allauth_settings.USERSESSIONS_ENABLED:
         from allauth.headless.usersessions import urls as usersessions_urls
 
-        patterns.append(
-            path(
-                "",
-                include(
-                    (usersessions_urls.build_urlpatterns(client), "headless"),
-                    namespace="usersessions",
-                ),
-            )
-        )
+        patterns.append(_section(usersessions_urls.build_urlpatterns(client), "usersessions"))
     if client == Client.APP:
-        patterns.append(
-            path(
-                "",
-                include((tokens_urls.build_urlpatterns(client), "headless"), namespace="tokens"),
-            )
-        )
+        patterns.append(_section(tokens_urls.build_urlpatterns(client), "tokens"))
     return [path("v1/", include(patterns))]
 
 
