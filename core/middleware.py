@@ -32,8 +32,10 @@ def clear_request_context(**kwargs: object) -> None:
     client_ip_var.set("")
 
 
-class RequestBodyLimitMiddleware:
-    """Refuses an oversized body with 413 JSON before anything reads it.
+class RequestLimitsMiddleware:
+    """Refuses, with a JSON error and before anything reads the request: an oversized body
+    (413), an unreadable Content-Length (400), and a query string carrying a NUL character
+    (400), which no text column can store or be compared with (PostgreSQL rejects it).
 
     Multipart uploads get the larger UPLOAD_BODY_LIMIT (each upload checks its own file size).
     """
@@ -47,6 +49,15 @@ class RequestBodyLimitMiddleware:
         except ValueError:
             return JsonResponse(
                 {"detail": "Invalid Content-Length header.", "code": "malformed_request"},
+                status=400,
+            )
+        query = request.META.get("QUERY_STRING", "")
+        if "%00" in query or "\x00" in query:
+            return JsonResponse(
+                {
+                    "detail": "The query string contains a NUL character.",
+                    "code": "malformed_request",
+                },
                 status=400,
             )
         is_upload = request.content_type == "multipart/form-data"
