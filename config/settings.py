@@ -332,6 +332,10 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.api.schema.error_responses_document",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "RecordSourceEnum": "hospital.models.records.RecordSource",
         "AllergyStatusEnum": "hospital.models.records.Allergy.Status",

@@ -36,3 +36,26 @@ def test_schema_and_docs_are_served(client):
     assert docs.status_code == 200
     # The docs page loads its assets from our own static files, so it works offline.
     assert b"/static/drf_spectacular_sidecar/" in docs.content
+
+
+def test_every_operation_documents_its_error_answers(schema):
+    error = {"$ref": "#/components/schemas/Error"}
+    assert set(schema["components"]["schemas"]["Error"]["required"]) == {"detail", "code"}
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            responses = operation["responses"]
+            assert {"400", "429"} <= set(responses), (method, path)
+            if "{" in path:
+                assert "404" in responses, (method, path)
+            if {} not in operation.get("security", [{}]):
+                assert {"401", "403"} <= set(responses), (method, path)
+            if "requestBody" in operation:
+                assert "413" in responses, (method, path)
+            assert responses["429"]["content"]["application/json"]["schema"] == error
+
+
+def test_the_shop_checkout_documents_a_conflict_and_anonymous_browsing_no_login(schema):
+    checkout = schema["paths"]["/api/v1/checkout/"]["post"]["responses"]
+    assert {"201", "401", "409"} <= set(checkout)
+    catalog = schema["paths"]["/api/v1/products/"]["get"]["responses"]
+    assert "401" not in catalog
