@@ -24,29 +24,33 @@ ERROR_SCHEMA = {
     },
     "required": ["detail", "code"],
 }
-UNSAFE_METHODS = {"post", "put", "patch", "delete"}
 DESCRIPTIONS = {
     "400": "Invalid input (field errors) or a malformed request.",
     "401": "Not signed in, or the session token expired.",
     "403": "Signed in without the role, or a staff account without two-factor authentication.",
-    "404": "No such object, or not yours to see.",
-    "409": "The object's state does not allow this now.",
+    "404": "No such object (in the path, the query or the body), or not yours to see.",
+    "409": "The state of an object involved does not allow this now.",
     "413": "The request body is over the size limit.",
+    "422": "This Idempotency-Key was already used with a different request.",
     "429": "Too many requests; retry after the time in Retry-After.",
+    "503": "The document cannot be rendered on this server right now.",
 }
 
 
-def _statuses(path: str, method: str, operation: dict[str, Any]) -> list[str]:
-    statuses = ["400", "429"]
+def _statuses(operation: dict[str, Any]) -> list[str]:
+    # Any operation may name a missing or foreign object (in its path, query or body) and meet
+    # an object in a state that refuses it.
+    statuses = ["400", "404", "409", "429"]
     # drf-spectacular lists `{}` among the security requirements when anonymous calls are fine.
     if {} not in operation.get("security", [{}]):
         statuses += ["401", "403"]
-    if "{" in path:
-        statuses.append("404")
-    if method in UNSAFE_METHODS:
-        statuses.append("409")
     if "requestBody" in operation:
         statuses.append("413")
+    parameters = operation.get("parameters", [])
+    if any(p.get("in") == "header" and p.get("name") == "Idempotency-Key" for p in parameters):
+        statuses.append("422")
+    if any("application/pdf" in r.get("content", {}) for r in operation["responses"].values()):
+        statuses.append("503")
     return statuses
 
 
@@ -57,11 +61,11 @@ def error_responses_document(
     (those an operation documents itself are left as they are)."""
     result.setdefault("components", {}).setdefault("schemas", {})[ERROR_COMPONENT] = ERROR_SCHEMA
     reference = {"$ref": f"#/components/schemas/{ERROR_COMPONENT}"}
-    for path, operations in result.get("paths", {}).items():
-        for method, operation in operations.items():
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
-            for status in _statuses(path, method, operation):
+            for status in _statuses(operation):
                 operation["responses"].setdefault(
                     status,
                     {

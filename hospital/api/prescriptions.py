@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django.urls import path, reverse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
@@ -519,7 +520,7 @@ class PrescriptionPdfApi(APIView):
     @extend_schema(
         operation_id="prescription_pdf",
         summary="The prescription as a PDF (处方笺)",
-        responses={(200, "application/pdf"): OpenApiResponse(description="PDF")},
+        responses={(200, "application/pdf"): OpenApiTypes.BINARY},
         tags=TAGS,
     )
     def get(self, request: Request, pk: int) -> Any:
