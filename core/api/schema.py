@@ -31,6 +31,7 @@ DESCRIPTIONS = {
     "404": "No such object (in the path, the query or the body), or not yours to see.",
     "409": "The state of an object involved does not allow this now.",
     "413": "The request body is over the size limit.",
+    "415": "The request body is in a media type this operation does not take.",
     "422": "This Idempotency-Key was already used with a different request.",
     "429": "Too many requests; retry after the time in Retry-After.",
     "503": "The document cannot be rendered on this server right now.",
@@ -45,7 +46,7 @@ def _statuses(operation: dict[str, Any]) -> list[str]:
     if {} not in operation.get("security", [{}]):
         statuses += ["401", "403"]
     if "requestBody" in operation:
-        statuses.append("413")
+        statuses += ["413", "415"]
     parameters = operation.get("parameters", [])
     if any(p.get("in") == "header" and p.get("name") == "Idempotency-Key" for p in parameters):
         statuses.append("422")

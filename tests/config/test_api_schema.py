@@ -48,7 +48,7 @@ def test_every_operation_documents_its_error_answers(schema):
             if {} not in operation.get("security", [{}]):
                 assert {"401", "403"} <= set(responses), (method, path)
             if "requestBody" in operation:
-                assert "413" in responses, (method, path)
+                assert {"413", "415"} <= set(responses), (method, path)
             assert responses["429"]["content"]["application/json"]["schema"] == error
 
 
