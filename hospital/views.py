@@ -82,7 +82,8 @@ def doctor_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 new = services.appointment_reschedule(
                     account=request.user,
                     appointment_id=reschedule.pk,
-                    slot_id=int(request.POST.get("slot", 0)),
+                    # Not a number: no slot has it, and the service says so.
+                    slot_id=selectors.id_from_text(request.POST.get("slot", "")) or 0,
                 )
                 messages.success(request, _("Your appointment was moved."))
                 if new.status == Appointment.Status.PENDING_PAYMENT:
@@ -212,7 +213,9 @@ def doctor_schedule(request: HttpRequest) -> HttpResponse:
                     return redirect("hospital:doctor-schedule")
             elif action == "remove_availability":
                 services.availability_remove(
-                    doctor=doctor, availability_id=int(request.POST.get("availability", 0))
+                    doctor=doctor,
+                    availability_id=selectors.id_from_text(request.POST.get("availability", ""))
+                    or 0,
                 )
                 return redirect("hospital:doctor-schedule")
             elif action == "add_exception":

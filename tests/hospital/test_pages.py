@@ -52,3 +52,44 @@ def test_doctor_list_page_with_an_overlong_department_id_lists_nobody(client):
     response = client.get("/doctors/?department=99999999999999999999999")
     assert response.status_code == 200
     assert list(response.context["doctors"]) == []
+
+
+def test_a_reschedule_to_a_slot_that_is_not_a_number_is_refused_with_a_message(
+    client, patient, slot
+):
+    client.force_login(patient.account)
+    client.post(
+        f"/doctors/{slot.doctor_id}/",
+        {
+            "patient": patient.pk,
+            "slot": slot.pk,
+            "visit_type": "follow_up",
+            "chief_complaint": "复诊",
+        },
+    )
+    booked = Appointment.objects.get()
+    response = client.post(
+        f"/doctors/{slot.doctor_id}/?reschedule={booked.pk}",
+        {"slot": "abc"},
+        follow=True,
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 200
+    assert [str(m) for m in response.context["messages"]]
+    assert Appointment.objects.get() == booked
+    assert Appointment.objects.get().slot_id == slot.pk
+
+
+def test_removing_a_session_that_is_not_a_number_is_refused_with_a_message(client):
+    from tests.accounts.factories import activate_totp
+
+    doctor = DoctorFactory()
+    activate_totp(doctor.user)
+    client.force_login(doctor.user)
+    response = client.post(
+        "/doctor/schedule/",
+        {"action": "remove_availability", "availability": "abc"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 200
+    assert [str(m) for m in response.context["messages"]] == ["No such session."]
