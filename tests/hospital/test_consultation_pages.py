@@ -161,3 +161,11 @@ def test_doctor_page_actions_record_and_close(client):
 def test_workspace_needs_a_doctor(client):
     client.force_login(PatientProfileFactory().account)
     assert client.get("/doctor/consultations/").status_code == 403
+
+
+@pytest.mark.parametrize("after", ["99999999999999999999999", "²", "-5"])
+def test_the_chat_poll_with_a_cursor_that_is_no_message_id_answers(client, after):
+    consultation = OpenConsultationFactory()
+    client.force_login(consultation.patient.account)
+    poll = client.get(f"/consultations/{consultation.pk}/poll/?after={after}")
+    assert poll.status_code == 200
