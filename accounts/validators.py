@@ -9,6 +9,8 @@ from django.utils.translation import gettext_lazy as _
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK_CHARACTERS = "10X98765432"
+# Full-width digits and X, as some input methods type them, are the same characters.
+_FULL_WIDTH = str.maketrans("０１２３４５６７８９ｘＸ", "0123456789XX")
 
 
 def resident_id_check_character(first_17_digits: str) -> str:
@@ -28,13 +30,15 @@ def resident_id_sex(number: str) -> str:
 
 
 def normalize_resident_id(value: str) -> str:
-    return (value or "").strip().upper()
+    return (value or "").strip().translate(_FULL_WIDTH).upper()
 
 
 def validate_resident_id(value: str) -> None:
     number = normalize_resident_id(value)
+    # ASCII only: str.isdigit() also admits digits such as "²" that int() cannot read.
     if (
         len(number) != 18
+        or not number.isascii()
         or not number[:17].isdigit()
         or not (number[17].isdigit() or number[17] == "X")
     ):

@@ -632,8 +632,3 @@ def get_knowledge() -> Knowledge:
         # the next call, which reloads.
         _cache[folder] = (stamp, knowledge)
         return knowledge
-
-
-def clear_knowledge_cache() -> None:
-    with _cache_lock:
-        _cache.clear()

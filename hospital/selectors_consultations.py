@@ -57,12 +57,6 @@ def consultation_get_for_user(
     return consultation
 
 
-def consultation_participant_role(*, consultation: Consultation, user: Any) -> str:
-    if consultation.doctor is not None and consultation.doctor.user_id == user.pk:
-        return "doctor"
-    return "patient"
-
-
 @dataclass(frozen=True)
 class MessagePage:
     messages: list[ConsultationMessage]

@@ -250,10 +250,6 @@ class ChronicPatientRow:
     out_of_range_count: int
     last_consultation_at: dt.datetime | None
 
-    @property
-    def flagged_readings(self) -> list[Reading]:
-        return [r for r in self.latest_readings if r.is_out_of_range]
-
 
 CHRONIC_PANEL_ALERT_DAYS = 30
 

@@ -1105,19 +1105,3 @@ def prescription_revise(*, doctor_user: Any, prescription_id: int) -> Prescripti
     _event(prescription, PrescriptionEvent.Kind.REVISED, doctor_user, revision=revision.pk)
     _audit(doctor_user, revision, "create", f"revision of #{prescription.pk}")
     return revision
-
-
-@transaction.atomic
-def prescription_void(*, doctor_user: Any, prescription_id: int, reason: str) -> Prescription:
-    """The doctor withdraws a draft (records are never deleted)."""
-    prescription = _locked_own_prescription(doctor_user, prescription_id)
-    if prescription.status == S.VOID:
-        return prescription
-    _require_draft(prescription, "void")
-    if not reason.strip():
-        raise DomainError(_("Say why the draft is withdrawn."), field="reason")
-    prescription.status = S.VOID
-    prescription.save(update_fields=["status", "updated_at"])
-    _event(prescription, PrescriptionEvent.Kind.VOIDED, doctor_user, reason=reason.strip()[:500])
-    _audit(doctor_user, prescription, "update", "voided")
-    return prescription

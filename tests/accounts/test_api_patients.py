@@ -54,6 +54,15 @@ def test_lower_case_x_check_character_is_accepted_and_stored_upper_case(patient_
     assert response.json()["resident_id_number"] == "11010519491231002X"
 
 
+def test_full_width_digits_are_stored_as_ascii_ones(patient_client):
+    body = new_person(
+        birth_date="1949-12-31", resident_id_number="１１０１０５１９４９１２３１００２ｘ"
+    )
+    response = patient_client.post(LIST_URL, body, format="json")
+    assert response.status_code == 201, response.json()
+    assert response.json()["resident_id_number"] == "11010519491231002X"
+
+
 def test_list_masks_id_numbers_and_detail_shows_the_full_one(patient_client, patient_user):
     profile = PatientProfileFactory(account=patient_user)
     listed = patient_client.get(LIST_URL).json()["results"]
@@ -111,6 +120,8 @@ def test_anonymous_is_refused(api_client):
         ({"resident_id_number": "110105198802290021"}, "resident_id_number"),  # bad check digit
         ({"resident_id_number": "11010519880230002X"}, "resident_id_number"),  # 30 February
         ({"resident_id_number": "12345"}, "resident_id_number"),
+        # "²" passes str.isdigit() but is no digit of an ID number.
+        ({"resident_id_number": "²10105198802290021"}, "resident_id_number"),
         ({"birth_date": "1988-03-01"}, "birth_date"),  # not the ID's birth date
         ({"sex": "male"}, "sex"),  # the ID's 17th digit is even: a woman
         ({"phone": "12345"}, "phone"),
