@@ -85,6 +85,9 @@ def idempotent(view_method: Callable[..., Response]) -> Callable[..., Response]:
             return view_method(view, request, *args, **kwargs)
         if len(key) > MAX_KEY_LENGTH:
             return _error(400, "invalid", f"{HEADER} must be at most {MAX_KEY_LENGTH} characters.")
+        if not key.isprintable():
+            # A NUL or other control character cannot be stored (PostgreSQL rejects NUL).
+            return _error(400, "invalid", f"{HEADER} must be printable characters.")
 
         fingerprint = _fingerprint(request)
         record = _claim(user=request.user, key=key, fingerprint=fingerprint)

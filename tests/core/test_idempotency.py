@@ -129,6 +129,15 @@ def test_an_overlong_key_is_a_400(client):
 
 
 @pytest.mark.urls(__name__)
+@pytest.mark.parametrize("key", ["k\x00ey", "k\ney", "\x85"])
+def test_a_key_with_control_characters_is_a_400(client, key):
+    response = post(client, {"name": "alpha"}, key=key)
+    assert response.status_code == 400
+    assert not Group.objects.filter(name="alpha").exists()
+    assert not IdempotencyRecord.objects.exists()
+
+
+@pytest.mark.urls(__name__)
 def test_an_expired_key_may_be_used_again(client, settings):
     post(client, {"name": "alpha"}, key="old")
     IdempotencyRecord.objects.update(created_at="2000-01-01T00:00:00Z")
