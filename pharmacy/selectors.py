@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import F, Prefetch, QuerySet
 from django.utils.translation import gettext as _
 
 from core.exceptions import NotFound
@@ -130,6 +131,11 @@ def cart_lines(*, account: Any) -> list[CartLine]:
     )
 
 
+def cart_total(lines: list[CartLine]) -> Decimal:
+    """What the cart's lines cost at today's prices (before shipping), as cart_lines reads them."""
+    return sum((line.product.price * line.quantity for line in lines), Decimal("0.00"))
+
+
 def order_list(*, account: Any, status: str = "") -> QuerySet[Order]:
     orders = Order.objects.filter(account_id=account.pk)
     if status:
@@ -195,7 +201,7 @@ def shipment_for_order(*, account: Any, order_id: int) -> tuple[Order, Shipment 
     )
     if order is None:
         raise NotFound(_("No such order."))
-    shipment = getattr(order, "shipment", None) if hasattr(order, "shipment") else None
+    shipment = getattr(order, "shipment", None)
     if shipment is not None:
         list(shipment.events.all())
     return order, shipment
@@ -218,10 +224,3 @@ def dispensing_queue() -> QuerySet[Order]:
         )
         .order_by("paid_at", "id")
     )
-
-
-def product_search_filter(q: str) -> Q:
-    condition = Q()
-    for term in query_terms(q):
-        condition &= Q(search_text__contains=term)
-    return condition

@@ -3,8 +3,6 @@ with tracking; the pharmacist's dispensing queue. As thin as the API: services d
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -109,7 +107,7 @@ def cart(request: HttpRequest) -> HttpResponse:
             _refuse(request, error)
         return redirect("pharmacy:cart")
     lines = selectors.cart_lines(account=request.user)
-    total = sum((line.product.price * line.quantity for line in lines), Decimal("0.00"))
+    total = selectors.cart_total(lines)
     return render(request, "pharmacy/cart.html", {"lines": lines, "total": total})
 
 
@@ -127,7 +125,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
             _refuse(request, error)
         else:
             return redirect("pharmacy:order-detail", pk=order.pk)
-    total = sum((line.product.price * line.quantity for line in lines), Decimal("0.00"))
+    total = selectors.cart_total(lines)
     return render(request, "pharmacy/checkout.html", {"form": form, "lines": lines, "total": total})
 
 

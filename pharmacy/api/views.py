@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -91,10 +90,9 @@ class ProductDetailApi(APIView):
 
 def _cart_response(request: Request, status: int = 200) -> Response:
     lines = selectors.cart_lines(account=request.user)
-    total = sum((line.product.price * line.quantity for line in lines), Decimal("0.00"))
     data = {
         "lines": lines,
-        "items_total": total,
+        "items_total": selectors.cart_total(lines),
         "requires_prescription": any(line.product.is_prescription for line in lines),
     }
     return Response(s.CartOutput(data).data, status=status)
