@@ -33,11 +33,6 @@ class PaymentOutput(ModelOutputSerializer):
         ]
 
 
-class PaymentStartOutput(serializers.Serializer):
-    payment = PaymentOutput()
-    redirect_url = serializers.CharField(help_text="Send the payer here to pay.")
-
-
 class WebhookOutput(serializers.Serializer):
     event_id = serializers.CharField()
     outcome = serializers.CharField()
