@@ -158,13 +158,17 @@ def _locked_own_prescription(doctor_user: Any, prescription_id: int) -> Prescrip
     return prescription
 
 
-def _event(prescription: Prescription, kind: str, actor: Any, **detail: Any) -> None:
+def prescription_event(prescription: Prescription, kind: str, actor: Any, **detail: Any) -> None:
+    """A line in the prescription's own history (signing, review, expiry...)."""
     PrescriptionEvent.objects.create(
         prescription=prescription, kind=kind, actor=actor, detail=detail
     )
 
 
-def _audit(actor: Any, prescription: Prescription, action: str, detail: str = "") -> None:
+def prescription_audit(
+    actor: Any, prescription: Prescription, action: str, detail: str = ""
+) -> None:
+    """The access log entry for an action on a prescription."""
     access_log_record(
         actor=actor,
         patient_id=prescription.patient_id,
@@ -703,8 +707,10 @@ def prescription_create(
     _write_items(prescription, checked)
     _refresh_findings(prescription, fail_closed=False)
     prescription.save(update_fields=["risk_rank", "knowledge_version"])
-    _event(prescription, PrescriptionEvent.Kind.CREATED, doctor_user, items=len(checked))
-    _audit(doctor_user, prescription, "create", f"draft with {len(checked)} item(s)")
+    prescription_event(
+        prescription, PrescriptionEvent.Kind.CREATED, doctor_user, items=len(checked)
+    )
+    prescription_audit(doctor_user, prescription, "create", f"draft with {len(checked)} item(s)")
     return prescription
 
 
@@ -774,8 +780,10 @@ def prescription_update(
             "updated_at",
         ]
     )
-    _event(prescription, PrescriptionEvent.Kind.UPDATED, doctor_user, items=len(checked))
-    _audit(doctor_user, prescription, "update", "draft changed")
+    prescription_event(
+        prescription, PrescriptionEvent.Kind.UPDATED, doctor_user, items=len(checked)
+    )
+    prescription_audit(doctor_user, prescription, "update", "draft changed")
     return prescription
 
 
@@ -962,7 +970,7 @@ def prescription_sign(
     overridden = {
         f.rule_id: f.override_reason for f in prescription.findings.all() if f.override_reason
     }
-    _event(
+    prescription_event(
         prescription,
         PrescriptionEvent.Kind.SIGNED,
         doctor_user,
@@ -979,7 +987,7 @@ def prescription_sign(
         % {"id": prescription.pk, "version": prescription.version},
     )
     _notify_issued(prescription)
-    _audit(doctor_user, prescription, "update", "signed")
+    prescription_audit(doctor_user, prescription, "update", "signed")
     return prescription
 
 
@@ -1047,14 +1055,16 @@ def prescription_extend(
     prescription.valid_until = valid_until
     prescription.signature = prescription_signature(prescription)
     prescription.save(update_fields=["valid_until", "signature", "updated_at"])
-    _event(
+    prescription_event(
         prescription,
         PrescriptionEvent.Kind.EXTENDED,
         doctor_user,
         previous=previous.isoformat() if previous else None,
         valid_until=valid_until.isoformat(),
     )
-    _audit(doctor_user, prescription, "update", f"extended to {valid_until.isoformat()}")
+    prescription_audit(
+        doctor_user, prescription, "update", f"extended to {valid_until.isoformat()}"
+    )
     return prescription
 
 
@@ -1101,7 +1111,11 @@ def prescription_revise(*, doctor_user: Any, prescription_id: int) -> Prescripti
     )
     _refresh_findings(revision, fail_closed=False)
     revision.save(update_fields=["risk_rank", "knowledge_version"])
-    _event(revision, PrescriptionEvent.Kind.CREATED, doctor_user, revision_of=prescription.pk)
-    _event(prescription, PrescriptionEvent.Kind.REVISED, doctor_user, revision=revision.pk)
-    _audit(doctor_user, revision, "create", f"revision of #{prescription.pk}")
+    prescription_event(
+        revision, PrescriptionEvent.Kind.CREATED, doctor_user, revision_of=prescription.pk
+    )
+    prescription_event(
+        prescription, PrescriptionEvent.Kind.REVISED, doctor_user, revision=revision.pk
+    )
+    prescription_audit(doctor_user, revision, "create", f"revision of #{prescription.pk}")
     return revision

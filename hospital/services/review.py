@@ -23,10 +23,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.rules import is_pharmacist
-from audit.services import access_log_record
 from core.exceptions import Conflict, DomainError, InvalidTransition, NotAllowed, NotFound
 from hospital.models import Prescription, PrescriptionEvent, PrescriptionItem
 from hospital.rules import figure
+from hospital.services.prescriptions import prescription_audit, prescription_event
 from notifications.kinds import kind_register
 from notifications.services import notification_send, notification_send_to_operators
 
@@ -51,23 +51,6 @@ QUEUE_ORDER = ("-risk_rank", "submitted_at", "id")
 def _check_pharmacist(user: Any) -> None:
     if not is_pharmacist(user):
         raise NotAllowed(_("Only pharmacists review prescriptions."))
-
-
-def _event(prescription: Prescription, kind: str, actor: Any, **detail: Any) -> None:
-    PrescriptionEvent.objects.create(
-        prescription=prescription, kind=kind, actor=actor, detail=detail
-    )
-
-
-def _audit(actor: Any, prescription: Prescription, action: str, detail: str) -> None:
-    access_log_record(
-        actor=actor,
-        patient_id=prescription.patient_id,
-        object_type="prescription",
-        object_id=prescription.pk,
-        action=action,
-        detail=detail,
-    )
 
 
 def _locked(prescription_id: int) -> Prescription:
@@ -141,14 +124,14 @@ def review_queue_next(*, pharmacist: Any, now: dt.datetime | None = None) -> Pre
     prescription.save(
         update_fields=["review_lease_holder", "review_lease_expires_at", "updated_at"]
     )
-    _event(
+    prescription_event(
         prescription,
         PrescriptionEvent.Kind.CLAIMED,
         pharmacist,
         lease_expires_at=prescription.review_lease_expires_at.isoformat(),
         **({"lapsed_lease_of": previous_holder} if previous_holder else {}),
     )
-    _audit(pharmacist, prescription, "read", "taken for review")
+    prescription_audit(pharmacist, prescription, "read", "taken for review")
     return prescription
 
 
@@ -164,7 +147,7 @@ def review_lease_release(*, pharmacist: Any, prescription_id: int) -> Prescripti
     prescription.save(
         update_fields=["review_lease_holder", "review_lease_expires_at", "updated_at"]
     )
-    _event(prescription, "lease_released", pharmacist)
+    prescription_event(prescription, "lease_released", pharmacist)
     return prescription
 
 
@@ -253,9 +236,9 @@ def _decide(
             "updated_at",
         ]
     )
-    _event(prescription, target, pharmacist, reason=reason, comment=comment)
+    prescription_event(prescription, target, pharmacist, reason=reason, comment=comment)
     transaction.on_commit(functools.partial(_notify_reviewed, prescription.pk))
-    _audit(pharmacist, prescription, "update", target)
+    prescription_audit(pharmacist, prescription, "update", target)
 
 
 def _notify_reviewed(prescription_id: int) -> None:
@@ -406,7 +389,7 @@ def prescriptions_alert_review_overdue(*, now: dt.datetime | None = None) -> int
                 continue
             assert prescription.submitted_at is not None
             waited = int((now - prescription.submitted_at).total_seconds() // 60)
-            _event(prescription, EVENT_REVIEW_OVERDUE, None, waited_minutes=waited)
+            prescription_event(prescription, EVENT_REVIEW_OVERDUE, None, waited_minutes=waited)
             transaction.on_commit(
                 functools.partial(
                     notification_send_to_operators,
@@ -464,7 +447,7 @@ def prescriptions_expire_due(*, now: dt.datetime | None = None) -> int:
                     "updated_at",
                 ]
             )
-            _event(
+            prescription_event(
                 prescription,
                 PrescriptionEvent.Kind.EXPIRED,
                 None,
