@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from audit.services import access_log_record
-from core.exceptions import Conflict, DomainError, InvalidTransition, NotFound
+from core.exceptions import Conflict, DomainError, NotFound
 from hospital.models import Consultation, Prescription, RenewalRequest
 from hospital.services.consultations import consultation_post_system_message
 from hospital.services.doctors import doctor_check_may_practise
@@ -195,8 +195,7 @@ def renewal_request_accept(*, doctor_user: Any, renewal_request_id: int) -> Rene
     renewal = _locked_for_doctor(doctor_user, renewal_request_id)
     if renewal.status == R.ACCEPTED:
         return renewal
-    if renewal.status != R.PENDING:
-        raise InvalidTransition(renewal.status, "accept")
+    RenewalRequest.TRANSITIONS.check(renewal.status, R.ACCEPTED, action="accept")
     doctor_check_may_practise(doctor=renewal.prescription.doctor)
     consultation = _open_follow_up_consultation(renewal, doctor_user=doctor_user)
     renewal.status = R.ACCEPTED
@@ -240,8 +239,7 @@ def renewal_request_decline(
     renewal = _locked_for_doctor(doctor_user, renewal_request_id)
     if renewal.status == R.DECLINED:
         return renewal
-    if renewal.status != R.PENDING:
-        raise InvalidTransition(renewal.status, "decline")
+    RenewalRequest.TRANSITIONS.check(renewal.status, R.DECLINED, action="decline")
     doctor_check_may_practise(doctor=renewal.prescription.doctor)
     renewal.status = R.DECLINED
     renewal.decline_reason = reason

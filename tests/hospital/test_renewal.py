@@ -126,6 +126,21 @@ def test_doctor_declines_with_a_reason(django_capture_on_commit_callbacks):
     assert _ask(api_client_for(renewal.patient.account), renewal.prescription).status_code == 201
 
 
+def test_a_declined_renewal_cannot_be_accepted_afterwards():
+    renewal = RenewalRequestFactory(
+        status=RenewalRequest.Status.DECLINED, decline_reason="请先线下复查"
+    )
+    consultations_before = Consultation.objects.count()
+    client = api_client_for(renewal.prescription.doctor.user)
+    response = client.post(f"/api/v1/renewal-requests/{renewal.pk}/accept/")
+    assert response.status_code == 409, response.content
+    assert response.json()["code"] == "invalid_transition"
+    renewal.refresh_from_db()
+    assert renewal.status == RenewalRequest.Status.DECLINED
+    assert renewal.follow_up_consultation_id is None
+    assert Consultation.objects.count() == consultations_before
+
+
 def test_another_doctor_cannot_answer_a_renewal():
     renewal = RenewalRequestFactory()
     client = api_client_for(DoctorFactory().user)
