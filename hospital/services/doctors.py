@@ -14,6 +14,7 @@ from core.exceptions import Conflict, DomainError
 from hospital.models import Credential, DoctorProfile
 from hospital.rules import figure
 from hospital.uploads import JPEG, PDF, PNG, upload_content_type
+from notifications.services import notification_send, notification_send_to_operators
 
 
 def scan_kind(upload: Any) -> str:
@@ -129,8 +130,6 @@ def credential_submit(
     )
     credential.scan.save(getattr(scan, "name", "scan") or "scan", scan, save=False)
     credential.save()
-    from notifications.services import notification_send_to_operators
-
     transaction.on_commit(
         lambda: notification_send_to_operators(
             kind="hospital.credential_submitted",
@@ -159,8 +158,6 @@ def credential_verify(*, credential_id: int, reviewer: Any) -> Credential:
     credential.status = Credential.Status.VERIFIED
     credential.reviewed_by, credential.reviewed_at = reviewer, timezone.now()
     credential.save(update_fields=["status", "reviewed_by", "reviewed_at"])
-    from notifications.services import notification_send
-
     doctor = credential.doctor
     subject = str(_("Your credential was verified"))
     body = f"{credential.get_kind_display()} {credential.number}"
@@ -201,8 +198,6 @@ def credential_reject(*, credential_id: int, reviewer: Any, reason: str) -> Cred
     credential.rejection_reason = reason.strip()[:200]
     credential.reviewed_by, credential.reviewed_at = reviewer, timezone.now()
     credential.save(update_fields=["status", "rejection_reason", "reviewed_by", "reviewed_at"])
-    from notifications.services import notification_send
-
     doctor_user = credential.doctor.user
     transaction.on_commit(
         lambda: notification_send(
@@ -269,8 +264,6 @@ def credentials_warn_expiring(*, today: dt.date | None = None) -> int:
 
 
 def _notify_doctor_of_expiry(credential: Credential, *, expired_now: bool) -> None:
-    from notifications.services import notification_send
-
     if expired_now:
         subject = str(_("Your credential has expired: you cannot see patients until it is renewed"))
         key = f"credential-expired:{credential.pk}"

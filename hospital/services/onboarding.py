@@ -27,6 +27,7 @@ from hospital.models import (
     DoctorService,
 )
 from hospital.services.doctors import credential_submit
+from notifications.services import notification_send_to_operators
 
 
 def doctor_apply(
@@ -108,8 +109,6 @@ def _services_check(services: Iterable[Mapping[str, Any]]) -> dict[str, Decimal]
 
 
 def _notify_operators_of_application(doctor: DoctorProfile) -> None:
-    from notifications.services import notification_send_to_operators
-
     notification_send_to_operators(
         kind="hospital.doctor_applied",
         subject=str(_("A doctor applied to practise")),
