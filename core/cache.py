@@ -7,6 +7,7 @@ between threads (each command borrows a connection from the pool), so one per po
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
@@ -60,13 +61,19 @@ def cache_incr_with_expiry(cache: Any, key: str, *, timeout: int) -> int:
         return 1
 
 
+def fixed_window_count(cache: Any, key: str, *, window: int) -> tuple[int, float]:
+    """Counts one more use of `key` in the current fixed window of `window` seconds: how many
+    were counted in it so far, and the seconds until it ends."""
+    now = time.time()
+    # The window's number is part of the key, so a counter never needs resetting.
+    count = cache_incr_with_expiry(cache, f"{key}_{int(now // window)}", timeout=window)
+    return count, window - now % window
+
+
 def rate_limit_exceeded(key: str, *, limit: int, window: int) -> bool:
     """Counts one more use of `key` in the current fixed window of `window` seconds; True once
     more than `limit` were counted in it. For pages; the API has its DRF throttles."""
-    import time
-
     from django.core.cache import cache
 
-    # The window's number is part of the key, so a counter never needs resetting.
-    bucket = f"ratelimit_{key}_{int(time.time() // window)}"
-    return cache_incr_with_expiry(cache, bucket, timeout=window) > limit
+    count, _seconds_left = fixed_window_count(cache, f"ratelimit_{key}", window=window)
+    return count > limit

@@ -10,7 +10,6 @@ is within what these limits are for (keeping one client from swamping the servic
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from django.core.cache import cache as default_cache
@@ -18,7 +17,7 @@ from rest_framework.request import Request
 from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle
 
-from core.cache import cache_incr_with_expiry
+from core.cache import fixed_window_count
 
 _PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -45,12 +44,12 @@ class RequestRateThrottle(BaseThrottle):
         if rate is None:
             return True
         allowed, window = rate_parse(str(rate))
-        now = time.time()
-        # The window's number is part of the key, so a counter never needs resetting.
-        key = f"throttle_{scope}_{ident}_{int(now // window)}"
-        if cache_incr_with_expiry(self.cache, key, timeout=window) <= allowed:
+        count, seconds_left = fixed_window_count(
+            self.cache, f"throttle_{scope}_{ident}", window=window
+        )
+        if count <= allowed:
             return True
-        self._wait = window - now % window
+        self._wait = seconds_left
         return False
 
     def wait(self) -> float | None:
