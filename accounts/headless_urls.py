@@ -4,7 +4,7 @@ allauth.headless.mfa.views imports the WebAuthn forms whatever MFA_SUPPORTED_TYP
 with them fido2 and cryptography: about 10 MiB in every web worker for a method we do not offer
 (we offer TOTP and recovery codes). The routes are allauth's own, built the way
 allauth.headless.urls and allauth.headless.mfa.urls build them: same paths, names, namespaces
-and view decorators (tests/accounts/test_headless_urls.py compares them). Should WebAuthn be
+and view decorators (tests/accounts/test_allauth_urls.py compares them). Should WebAuthn be
 enabled one day, allauth's MFA routes are used as they are.
 """
 
