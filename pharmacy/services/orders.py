@@ -38,6 +38,7 @@ logger = logging.getLogger(__name__)
 PAYMENT_PURPOSE = "pharmacy_order"
 S = Order.Status
 ZERO = Decimal("0.00")
+CENT = Decimal("0.01")
 
 
 @dataclass(frozen=True)
@@ -340,6 +341,14 @@ def order_fulfil(*, order_id: int) -> Order | None:
 # --- after delivery ---------------------------------------------------------------------
 
 
+def _patient_part(order: Order, amount: Decimal) -> Decimal:
+    """The patient's share of `amount` of the order's goods: insurance settled the rest with the
+    pharmacy, so a refund to the patient gives back only what the patient paid of it."""
+    if order.gross_total <= 0:
+        return ZERO
+    return (amount * order.patient_due / order.gross_total).quantize(CENT)
+
+
 @transaction.atomic
 def order_line_return(
     *, account: Any, order_id: int, line_id: int, quantity: int, reason: str
@@ -375,7 +384,7 @@ def order_line_return(
         raise DomainError(_("Say why you return it."), field="reason")
     line.returned_quantity += quantity
     line.save(update_fields=["returned_quantity"])
-    amount = min(line.unit_price * quantity, order.patient_due)
+    amount = _patient_part(order, line.unit_price * quantity)
     if order.payment_id is not None and amount > 0:
         payment = Payment.objects.get(pk=order.payment_id)
         amount = min(amount, payment.refundable_amount)
