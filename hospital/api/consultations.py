@@ -194,10 +194,18 @@ class DiagnosesInput(serializers.Serializer):
     follow_up_on = serializers.DateField(required=False)
 
 
+# The largest id a BigAutoField holds: a bigger one in the evidence list would overflow the
+# database's integer parameter (a 500) instead of naming no document.
+ID_MAX = 2**63 - 1
+
+
 class FollowUpInput(serializers.Serializer):
     qualifies = serializers.BooleanField()
     evidence = serializers.ListField(
-        child=serializers.IntegerField(), required=False, default=list, max_length=20
+        child=serializers.IntegerField(min_value=1, max_value=ID_MAX),
+        required=False,
+        default=list,
+        max_length=20,
     )
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 

@@ -311,6 +311,21 @@ def test_a_first_visit_may_not_prescribe_until_evidence_is_recorded():
     assert list(consultation.follow_up_evidence.all()) == [document]
 
 
+@pytest.mark.parametrize("document_id", [2**63, 10**20, 0])
+def test_an_evidence_id_beyond_any_id_is_a_400_not_a_500(document_id):
+    consultation = OpenConsultationFactory()
+    client = api_client_for(consultation.doctor.user)
+    response = client.post(
+        _url(consultation, "follow-up/"),
+        {"qualifies": True, "evidence": [document_id]},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "evidence" in response.json()["errors"]
+    consultation.refresh_from_db()
+    assert consultation.qualifies_as_follow_up is None
+
+
 def test_refer_closes_with_outcome_referred_and_completes_the_appointment():
     consultation = OpenConsultationFactory()
     client = api_client_for(consultation.doctor.user)
