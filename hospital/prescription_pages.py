@@ -9,6 +9,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.validators import ProhibitNullCharactersValidator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
@@ -43,6 +44,15 @@ def _decimal(value: str) -> Decimal:
         return Decimal((value or "").strip() or "0")
     except InvalidOperation:
         return Decimal(0)
+
+
+def _refuse_nul(post: Any) -> None:
+    """These forms hand raw posted text to the services, to queries and text columns, none of
+    which can hold a NUL character (PostgreSQL refuses it): refused as Django's form fields
+    refuse it."""
+    for key, values in post.lists():
+        if "\x00" in key or any("\x00" in value for value in values):
+            raise DomainError(str(ProhibitNullCharactersValidator.message))
 
 
 def _posted_content(post: Any) -> tuple[services.PrescriptionContent, list[dict[str, str]]]:
@@ -120,6 +130,7 @@ def prescription_new(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         content, rows = _posted_content(request.POST)
         try:
+            _refuse_nul(request.POST)
             prescription = services.prescription_create(
                 doctor_user=request.user, consultation_id=pk, content=content
             )
@@ -151,6 +162,7 @@ def prescription_live_check(request: HttpRequest, pk: int) -> HttpResponse:
     context: dict[str, Any] = {"findings": [], "error": None, "checked": False}
     if content.items:
         try:
+            _refuse_nul(request.POST)
             result = services.prescription_preview(
                 doctor_user=request.user, consultation_id=pk, content=content
             )
@@ -204,6 +216,7 @@ def prescription_sign(request: HttpRequest, pk: int) -> HttpResponse:
         if key.startswith("override_") and (value := request.POST.get(key, "")).strip()
     }
     try:
+        _refuse_nul(request.POST)
         services.prescription_sign(
             doctor_user=request.user,
             prescription_id=pk,

@@ -112,6 +112,39 @@ def test_form_refuses_what_the_item_columns_cannot_hold(client, field, value, ac
     assert Prescription.objects.count() == 0
 
 
+@pytest.mark.parametrize("field", ["drug_code", "dose_unit", "route", "instructions"])
+@pytest.mark.parametrize("action", ["new", "check"])
+def test_form_refuses_a_nul_character_as_a_form_field_would(client, field, action):
+    """Raw posted text reaches queries and text columns; PostgreSQL can hold no NUL."""
+    consultation = PrescribingConsultationFactory()
+    _login(client, consultation.doctor.user)
+    response = client.post(
+        f"/consultations/{consultation.pk}/prescriptions/{action}/",
+        {"diagnosis_codes": "I10", **_row(0, **{field: "a\x00b"})},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code in (200, 400)
+    assert "Null characters are not allowed." in response.content.decode()
+    assert Prescription.objects.count() == 0
+
+
+def test_signing_refuses_a_nul_character_in_an_override_reason(client):
+    rx = draft(
+        None, item("enalapril-10mg-tab", dose="10"), item("spironolactone-20mg-tab", dose="20")
+    )
+    _login(client, rx.doctor.user)
+    data = {"totp_code": totp_code()}
+    data.update(
+        {f"override_{f.rule_id}": "监测\x00血钾" for f in rx.findings.filter(severity="major")}
+    )
+    response = client.post(f"/prescriptions/{rx.pk}/sign/", data, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 302
+    rx.refresh_from_db()
+    assert rx.status == Prescription.Status.DRAFT
+    page = client.get(f"/prescriptions/{rx.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Null characters are not allowed." in page
+
+
 def test_form_saves_a_draft_and_signing_with_a_code(client):
     consultation = PrescribingConsultationFactory()
     _login(client, consultation.doctor.user)
