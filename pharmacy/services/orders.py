@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.roles import Role
+from accounts.rules import is_operator, is_pharmacist
 from audit.services import access_log_record
 from core.actors import acting_user
 from core.exceptions import Conflict, DomainError, NotAllowed, NotFound
@@ -215,11 +215,7 @@ def order_cancel(*, order_id: int, actor: Any, reason: str = "", account: Any = 
     if account is not None:
         if not Order.objects.filter(pk=order_id, account=account).exists():
             raise NotFound(_("No such order."))
-    elif not (
-        getattr(actor, "is_superuser", False)
-        or actor.has_role(Role.OPERATOR)
-        or actor.has_role(Role.PHARMACIST)
-    ):
+    elif actor is None or not (is_operator(actor) or is_pharmacist(actor)):
         raise NotAllowed(_("Only the buyer, an operator or a pharmacist may cancel an order."))
     order = _lock_with_payment(order_id)
     was = order.status
@@ -263,7 +259,7 @@ def order_dispense(
 ) -> Order:
     """The pharmacist verifies a paid prescription order against its prescriptions and picks its
     lots (earliest expiry first), or refuses it (the order is cancelled and refunded)."""
-    if not (pharmacist.is_authenticated and pharmacist.has_role(Role.PHARMACIST)):
+    if not is_pharmacist(pharmacist):
         raise NotAllowed(_("Only a pharmacist may dispense prescription orders."))
     order = _lock_with_payment(order_id)
     if order.status == S.PACKING and order.verified_by_id is not None and approve:

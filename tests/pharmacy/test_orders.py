@@ -7,9 +7,11 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from core.exceptions import NotAllowed
 from notifications.models import Notification
 from payments.models import Payment
 from payments.providers import get_provider
@@ -286,6 +288,26 @@ def test_cancelling_a_picked_order_puts_the_packs_back_in_their_lots(
     product.refresh_from_db()
     assert batch.quantity == 4
     assert (product.stock_on_hand, product.stock_reserved) == (4, 0)
+
+
+@pytest.mark.parametrize("who", ["nobody", "anonymous", "patient", "deactivated operator"])
+def test_without_a_buyer_only_staff_may_cancel_an_order(patient_user, patient, address, who):
+    product = ProductFactory()
+    stock(product, 2)
+    _cart(patient_user, patient, product, 1)
+    order = services.order_checkout(account=patient_user, **address)
+    actor = {
+        "nobody": lambda: None,
+        "anonymous": AnonymousUser,
+        "patient": lambda: PatientProfileFactory().account,
+        "deactivated operator": lambda: OperatorUserFactory(is_active=False),
+    }[who]()
+
+    with pytest.raises(NotAllowed):
+        services.order_cancel(order_id=order.pk, actor=actor, reason="不要了")
+
+    order.refresh_from_db()
+    assert order.status == S.PENDING_PAYMENT
 
 
 def test_unpaid_orders_expire_and_a_late_payment_is_refunded(
