@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from core.transitions import status_change
 from pharmacy.couriers import get_courier
 from pharmacy.models import Order, Shipment, TrackingEvent
-from pharmacy.services.orders import _notify
+from pharmacy.services.orders import order_notify
 
 logger = logging.getLogger(__name__)
 S = Order.Status
@@ -42,7 +42,7 @@ def shipment_create(*, order_id: int) -> Shipment | None:
     status_change(
         order, S.SHIPPED, actor=None, note=shipment.tracking_number, fields=("shipped_at",)
     )
-    _notify(
+    order_notify(
         order,
         kind="pharmacy.order_shipped",
         subject=_("Your order %(number)s is on its way") % {"number": order.number},
@@ -83,7 +83,7 @@ def shipment_poll(*, shipment_id: int) -> Shipment | None:
         delivered = shipment.events.filter(status=Shipment.Status.DELIVERED).first()
         order.delivered_at = delivered.occurred_at if delivered else timezone.now()
         status_change(order, S.DELIVERED, actor=None, fields=("delivered_at",))
-        _notify(
+        order_notify(
             order,
             kind="pharmacy.order_delivered",
             subject=_("Your order %(number)s was delivered") % {"number": order.number},

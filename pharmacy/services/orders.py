@@ -52,7 +52,7 @@ def order_link(order: Order) -> str:
     return reverse("pharmacy:order-detail", args=[order.pk])
 
 
-def _notify(order: Order, *, kind: str, subject: str, body: str = "") -> None:
+def order_notify(order: Order, *, kind: str, subject: str, body: str = "") -> None:
     recipient_id = order.account_id
     key = f"{kind}:{order.pk}"
     link = order_link(order)
@@ -142,7 +142,7 @@ def _mark_paid(order: Order, *, note: str) -> None:
         from pharmacy.tasks import fulfil_order
 
         fulfil_order.delay_on_commit(order.pk)
-    _notify(order, kind="pharmacy.order_paid", subject=_("We received your payment"))
+    order_notify(order, kind="pharmacy.order_paid", subject=_("We received your payment"))
 
 
 def order_payment_succeeded(*, payment: Payment) -> None:
@@ -221,7 +221,7 @@ def order_cancel(*, order_id: int, actor: Any, reason: str = "", account: Any = 
     was = order.status
     _cancel_locked(order, actor=actor, reason=reason or "cancelled by the buyer")
     if was != order.status:
-        _notify(
+        order_notify(
             order,
             kind="pharmacy.order_cancelled",
             subject=_("Your order %(number)s was cancelled") % {"number": order.number},
@@ -278,7 +278,7 @@ def order_dispense(
         if not note.strip():
             raise DomainError(_("Say why the order is refused."), field="note")
         _cancel_locked(order, actor=pharmacist, reason=f"refused by pharmacist: {note}")
-        _notify(
+        order_notify(
             order,
             kind="pharmacy.order_refused",
             subject=_("The pharmacist could not dispense order %(number)s")
