@@ -28,6 +28,7 @@ from core.exceptions import Conflict, DomainError, NotFound
 from core.pdf import html_to_pdf
 from hospital import selectors
 from hospital import selectors_consultations as consultation_selectors
+from hospital.forms import form_first_error
 from hospital.models import Consultation, ConsultationMessage, Department
 from hospital.record_access import record_access_check
 from hospital.selectors_records import medical_document_list, patient_record_summary
@@ -168,13 +169,6 @@ def _log_read(request: HttpRequest, consultation: Consultation, detail: str = ""
     )
 
 
-def _first_error(form: forms.Form) -> str:
-    for field, errors in form.errors.items():
-        label = form.fields[field].label if field in form.fields else ""
-        return f"{label}: {errors[0]}" if label else str(errors[0])
-    return _("Check the form.")
-
-
 def attachment_response(message: ConsultationMessage) -> FileResponse:
     """The attachment with its sniffed type; browsers are told not to guess another one."""
     pdf = message.attachment_type == "application/pdf"
@@ -211,7 +205,7 @@ def consultation_list(request: HttpRequest) -> HttpResponse:
             else:
                 return redirect("hospital:consultation-detail", pk=consultation.pk)
         else:
-            messages.error(request, _first_error(form))
+            messages.error(request, form_first_error(form))
     consultations = list(consultation_selectors.consultation_list_for_user(user=request.user)[:100])
     access_log_for_request(
         request,
@@ -336,7 +330,7 @@ def consultation_post(request: HttpRequest, pk: int) -> HttpResponse:
         except DomainError as error:
             messages.error(request, error.message)
     else:
-        messages.error(request, _first_error(form))
+        messages.error(request, form_first_error(form))
     return redirect("hospital:consultation-detail", pk=pk)
 
 
@@ -375,7 +369,7 @@ def consultation_action(request: HttpRequest, pk: int) -> HttpResponse:
         elif action == "diagnoses":
             form = DiagnosisForm(request.POST)
             if not form.is_valid():
-                raise DomainError(_first_error(form))
+                raise DomainError(form_first_error(form))
             data = form.cleaned_data
             entries = []
             if data["primary_code"].strip():
@@ -400,7 +394,7 @@ def consultation_action(request: HttpRequest, pk: int) -> HttpResponse:
                 request.POST, documents=list(medical_document_list(patient=consultation.patient))
             )
             if not form.is_valid():
-                raise DomainError(_first_error(form))
+                raise DomainError(form_first_error(form))
             services.consultation_assess_follow_up(
                 doctor_user=user,
                 consultation_id=pk,
@@ -412,7 +406,7 @@ def consultation_action(request: HttpRequest, pk: int) -> HttpResponse:
         elif action == "refer":
             form = ReferForm(request.POST)
             if not form.is_valid():
-                raise DomainError(_first_error(form))
+                raise DomainError(form_first_error(form))
             department = form.cleaned_data["department"]
             services.consultation_refer(
                 doctor_user=user,
@@ -427,7 +421,7 @@ def consultation_action(request: HttpRequest, pk: int) -> HttpResponse:
         elif action == "close":
             form = CloseForm(request.POST)
             if not form.is_valid():
-                raise DomainError(_first_error(form))
+                raise DomainError(form_first_error(form))
             services.consultation_close(
                 doctor_user=user, consultation_id=pk, summary=form.cleaned_data["summary"]
             )
@@ -435,7 +429,7 @@ def consultation_action(request: HttpRequest, pk: int) -> HttpResponse:
         elif action == "rate":
             form = RatingForm(request.POST)
             if not form.is_valid():
-                raise DomainError(_first_error(form))
+                raise DomainError(form_first_error(form))
             services.consultation_rate(
                 account=user,
                 consultation_id=pk,

@@ -1,4 +1,5 @@
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from hospital.models import Appointment, ConsultationMode, ScheduleException
@@ -62,3 +63,12 @@ class ExceptionForm(forms.Form):
 
 class CancelForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), required=False, max_length=200)
+
+
+def form_first_error(form: forms.Form) -> str:
+    """The first error of a form that did not validate, as one message for the page: the
+    field's label, then the error."""
+    for field, errors in form.errors.items():
+        label = form.fields[field].label if field in form.fields else ""
+        return f"{label}: {errors[0]}" if label else str(errors[0])
+    return gettext("Check the form.")

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from core.exceptions import DomainError, NotFound
 from hospital import selectors
 from hospital.api.onboarding import credential_scan_response
+from hospital.forms import form_first_error
 from hospital.models import ConsultationMode, Credential, DoctorProfile
 from hospital.selectors_onboarding import onboarding_overview
 from hospital.services.onboarding import doctor_apply, doctor_credential_submit
@@ -208,9 +209,7 @@ def doctor_credential_upload(request: HttpRequest, kind: str) -> HttpResponse:
         raise Http404
     form = CredentialForm(request.POST, request.FILES, kind=kind)
     if not form.is_valid():
-        field, errors = next(iter(form.errors.items()))
-        label = form.fields[field].label if field in form.fields else ""
-        messages.error(request, f"{label}: {errors[0]}" if label else str(errors[0]))
+        messages.error(request, form_first_error(form))
         return redirect("hospital:doctor-credentials")
     try:
         doctor_credential_submit(user=request.user, kind=kind, **form.cleaned_data)

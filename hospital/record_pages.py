@@ -22,6 +22,7 @@ from accounts.selectors import patient_profile_list
 from audit.selectors import access_log_for_patient
 from core.exceptions import DomainError, NotFound
 from hospital.api.records import access_entry_who, medical_document_response
+from hospital.forms import form_first_error
 from hospital.models import Allergy, ClinicalProfile, MedicalDocument, Reading
 from hospital.record_access import (
     record_access_check,
@@ -210,9 +211,7 @@ def record_add(request: HttpRequest, patient_id: int, kind: str) -> HttpResponse
         raise Http404(error.message) from error
     form = form_class(request.POST, request.FILES, prefix=kind)
     if not form.is_valid():
-        field, errors = next(iter(form.errors.items()))
-        label = form.fields[field].label if field in form.fields else ""
-        messages.error(request, f"{label}: {errors[0]}" if label else str(errors[0]))
+        messages.error(request, form_first_error(form))
         return redirect("hospital:record", patient_id=patient_id)
     try:
         _save(kind, dict(form.cleaned_data), actor=request.user, patient_id=patient_id)

@@ -134,3 +134,17 @@ def test_a_reading_dated_before_the_patient_was_born_is_refused_with_a_message(
     messages = [str(m) for m in response.context["messages"]]
     assert messages == ["The time cannot be before the patient was born."]
     assert not Reading.objects.exists()
+
+
+def test_an_invalid_form_is_refused_with_its_first_error_under_the_field_label(
+    patient, patient_web
+):
+    response = patient_web.post(
+        f"/records/{patient.pk}/add/reading/",
+        {"reading-kind": "glucose_fasting", "reading-value": "many"},
+        follow=True,
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    messages = [str(m) for m in response.context["messages"]]
+    assert messages == ["Value: Enter a number."]
+    assert not Reading.objects.exists()
