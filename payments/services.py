@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 
 from core.exceptions import Conflict, DomainError, NotFound
@@ -65,9 +66,16 @@ def payment_create(
         covered_amount=covered,
         amount=gross - covered,
         provider=provider_name,
-        # Only a local path: the sandbox page must never become an open redirect.
-        return_path=return_path if return_path.startswith("/") and "//" not in return_path else "",
+        return_path=_local_path(return_path),
     )
+
+
+def _local_path(path: str) -> str:
+    """The path itself when it stays on this site, else "": the sandbox page redirects there
+    and must never become an open redirect (browsers read "/\\host" as "//host")."""
+    if path.startswith("/") and url_has_allowed_host_and_scheme(path, allowed_hosts=None):
+        return path
+    return ""
 
 
 def payment_start(*, payment: Payment) -> StartResult:
