@@ -66,7 +66,7 @@ def _ask_reason(modeladmin, request, queryset, action: str, title: str):
         form = ReasonForm()
     return render(
         request,
-        "hospital/admin/reason.html",
+        "hospital/doctors/admin_reason.html",
         {
             "title": title,
             "form": form,

@@ -182,7 +182,7 @@ def doctor_apply_page(request: HttpRequest) -> HttpResponse:
                 ),
             )
             return redirect("hospital:doctor-credentials")
-    return render(request, "hospital/onboarding/apply.html", {"form": form})
+    return render(request, "hospital/doctors/apply.html", {"form": form})
 
 
 @login_required
@@ -194,7 +194,7 @@ def doctor_credentials_page(request: HttpRequest) -> HttpResponse:
     upload_forms = {kind: CredentialForm(kind=kind) for kind in Credential.Kind.values}
     return render(
         request,
-        "hospital/onboarding/credentials.html",
+        "hospital/doctors/credentials.html",
         {
             "overview": overview,
             "rows": [(standing, upload_forms[standing.kind]) for standing in overview.kinds],

@@ -102,7 +102,7 @@ def _errors_to_messages(request: HttpRequest, form: forms.Form) -> None:
 @pharmacist_required
 def review_queue_page(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.review_queue(), 20).get_page(request.GET.get("page"))
-    return render(request, "hospital/review/queue.html", {"page": page, "now": timezone.now()})
+    return render(request, "hospital/prescriptions/review/queue.html", {"page": page, "now": timezone.now()})
 
 
 @pharmacist_required
@@ -143,7 +143,7 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
     holds_lease = prescription.review_lease_holder_id == request.user.pk
     return render(
         request,
-        "hospital/review/detail.html",
+        "hospital/prescriptions/review/detail.html",
         {
             "prescription": prescription,
             "summary": summary,
@@ -276,7 +276,7 @@ def renewal_queue(request: HttpRequest) -> HttpResponse:
     page = Paginator(renewals, 20).get_page(request.GET.get("page"))
     return render(
         request,
-        "hospital/review/renewal_queue.html",
+        "hospital/prescriptions/review/renewal_queue.html",
         {
             "page": page,
             "status": status,

@@ -39,7 +39,7 @@ def doctor_list(request: HttpRequest) -> HttpResponse:
     )[:60]
     return render(
         request,
-        "hospital/doctor_list.html",
+        "hospital/booking/doctor_list.html",
         {
             "form": form,
             "doctors": doctors,
@@ -52,7 +52,7 @@ def doctor_list(request: HttpRequest) -> HttpResponse:
 def symptom_check(request: HttpRequest) -> HttpResponse:
     text = request.GET.get("symptoms", "")[:1000]
     advice = suggest_departments(text) if text.strip() else None
-    return render(request, "hospital/symptom_check.html", {"text": text, "advice": advice})
+    return render(request, "hospital/booking/symptom_check.html", {"text": text, "advice": advice})
 
 
 def _patients(user) -> list[PatientProfile]:
@@ -126,7 +126,7 @@ def doctor_detail(request: HttpRequest, pk: int) -> HttpResponse:
     ]
     return render(
         request,
-        "hospital/doctor_detail.html",
+        "hospital/booking/doctor_detail.html",
         {
             "doctor": doctor,
             "days": days,
@@ -142,7 +142,7 @@ def my_appointments(request: HttpRequest) -> HttpResponse:
     appointments = selectors.appointment_list_for_account(account=request.user)[:100]
     return render(
         request,
-        "hospital/my_appointments.html",
+        "hospital/booking/my_appointments.html",
         {
             "appointments": appointments,
             "now": timezone.now(),
@@ -238,7 +238,7 @@ def doctor_schedule(request: HttpRequest) -> HttpResponse:
         )
     return render(
         request,
-        "hospital/doctor_schedule.html",
+        "hospital/booking/doctor_schedule.html",
         {
             "doctor": doctor,
             "problems": services.doctor_practice_problems(doctor=doctor),
