@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import Case, QuerySet, Value, When
 from django.utils.translation import gettext as _
 
 from accounts.models import PatientProfile, User
+from audit.models import AccessLogEntry
+from audit.selectors import access_log_for_patient
 from core.exceptions import NotFound
 
 
@@ -37,3 +41,11 @@ def patient_profile_get(
     if profile is None:
         raise NotFound(_("No such patient profile."))
     return profile
+
+
+def patient_access_log(*, account: Any, patient_id: int) -> QuerySet[AccessLogEntry]:
+    """Who looked at or changed this patient's record, for the account that acts for the
+    patient only; another account's patient is not found."""
+    if not PatientProfile.objects.filter(pk=patient_id, account_id=account.pk).exists():
+        raise NotFound(_("Patient not found."))
+    return access_log_for_patient(patient_id=patient_id)

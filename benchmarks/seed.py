@@ -81,8 +81,8 @@ def _category_for(atc: str, slugs: dict[str, int]) -> int:
 @transaction.atomic
 def catalog_seed(*, products: int) -> dict[str, int]:
     """At least `products` listed products across the categories, each with one batch."""
-    from hospital.models import FormularyDrug
-    from hospital.services.formulary import formulary_load
+    from hospital.prescriptions.models import FormularyDrug
+    from hospital.prescriptions.services.formulary import formulary_load
     from pharmacy.models import Batch, Category, Product, StockMovement
 
     formulary_load()

@@ -15,13 +15,13 @@ class HospitalConfig(AppConfig):
 
         payment_succeeded.connect(_on_payment_succeeded, dispatch_uid="hospital.payment_succeeded")
 
-        from hospital.record_access import record_access_grant_register
-        from hospital.services.review import review_record_access_grant
+        from hospital.prescriptions.services.review import review_record_access_grant
+        from hospital.records.access import record_access_grant_register
 
         record_access_grant_register("pharmacist_review", review_record_access_grant)
 
 
 def _on_payment_succeeded(sender: object, payment: object, **kwargs: object) -> None:
-    from hospital.services import appointment_payment_succeeded
+    from hospital.booking.services.appointments import appointment_payment_succeeded
 
     appointment_payment_succeeded(payment=payment)  # type: ignore[arg-type]

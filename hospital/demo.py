@@ -17,18 +17,13 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.roles import Role
 from accounts.services import user_assign_role
-from hospital.demo_consultations import seed_consultation_demo
-from hospital.demo_prescriptions import seed_prescription_demo
-from hospital.demo_records import seed_record_demo
-from hospital.demo_review import seed_review_demo
-from hospital.models import (
-    Credential,
-    Department,
-    DoctorProfile,
-    DoctorService,
-    WeeklyAvailability,
-)
-from hospital.services import slots_generate
+from hospital.booking.models import WeeklyAvailability
+from hospital.booking.services.schedules import slots_generate
+from hospital.consultations.demo import seed_consultation_demo
+from hospital.doctors.models import Credential, Department, DoctorProfile, DoctorService
+from hospital.prescriptions.demo import seed_prescription_demo
+from hospital.prescriptions.demo_review import seed_review_demo
+from hospital.records.demo import seed_record_demo
 
 DEMO_DOCTOR_EMAIL = "doctor@xinglin.test"
 DEMO_PASSWORD = "Xinglin-demo-2026"  # noqa: S105  (demo only, published in the README)

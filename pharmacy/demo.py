@@ -10,7 +10,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from hospital.models import FormularyDrug
+from hospital.prescriptions.models import FormularyDrug
 from pharmacy.models import Batch, Category, Product
 from pharmacy.services import batch_receive, batches_expire_due
 
@@ -500,7 +500,7 @@ def _stock(product: Product, today: dt.date) -> None:
 
 def seed_demo_data(*, stdout: Any) -> None:
     if not FormularyDrug.objects.exists():
-        from hospital.services.formulary import formulary_load
+        from hospital.prescriptions.services.formulary import formulary_load
 
         formulary_load()
     categories = _categories()

@@ -9,8 +9,8 @@ from django.db.models import F, Prefetch, QuerySet
 from django.utils.translation import gettext as _
 
 from core.exceptions import NotFound
-from hospital.models import PrescriptionItem
-from hospital.services.prescription_supply import (
+from hospital.prescriptions.models import PrescriptionItem
+from hospital.prescriptions.services.supply import (
     prescription_items_purchasable,
     viewer_holds_prescription_for_drug,
 )

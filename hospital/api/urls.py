@@ -1,30 +1,16 @@
-from django.urls import path
+"""API of hospital under /api/v1/, gathered from its domains."""
 
-from hospital.api import consultations, onboarding, prescriptions, records, review, views
+from hospital.booking import urls as booking
+from hospital.consultations import urls as consultations
+from hospital.doctors import urls as doctors
+from hospital.prescriptions import urls as prescriptions
+from hospital.records import urls as records
 
 app_name = "hospital_api"
 urlpatterns = [
-    path("departments/", views.DepartmentListApi.as_view(), name="department-list"),
-    path("departments/suggest/", views.SymptomCheckApi.as_view(), name="symptom-check"),
-    path("doctors/", views.DoctorListApi.as_view(), name="doctor-list"),
-    path("doctors/<int:pk>/", views.DoctorDetailApi.as_view(), name="doctor-detail"),
-    path("doctors/<int:pk>/slots/", views.DoctorSlotListApi.as_view(), name="doctor-slots"),
-    path("appointments/", views.AppointmentListCreateApi.as_view(), name="appointment-list"),
-    path("appointments/<int:pk>/", views.AppointmentDetailApi.as_view(), name="appointment-detail"),
-    path(
-        "appointments/<int:pk>/cancel/",
-        views.AppointmentCancelApi.as_view(),
-        name="appointment-cancel",
-    ),
-    path(
-        "appointments/<int:pk>/reschedule/",
-        views.AppointmentRescheduleApi.as_view(),
-        name="appointment-reschedule",
-    ),
-    path("appointments/<int:pk>/pay/", views.AppointmentPayApi.as_view(), name="appointment-pay"),
+    *doctors.api_urlpatterns,
+    *booking.api_urlpatterns,
+    *consultations.api_urlpatterns,
+    *records.api_urlpatterns,
+    *prescriptions.api_urlpatterns,
 ]
-urlpatterns += consultations.urlpatterns
-urlpatterns += records.urlpatterns
-urlpatterns += onboarding.urlpatterns
-urlpatterns += prescriptions.urlpatterns
-urlpatterns += review.urlpatterns

@@ -2,7 +2,7 @@
 
 import django.core.validators
 import django.db.models.deletion
-import hospital.models.doctors
+import hospital.doctors.models
 import simple_history.models
 from decimal import Decimal
 from django.conf import settings
@@ -121,7 +121,7 @@ class Migration(migrations.Migration):
                 ('expires_on', models.DateField(blank=True, null=True, verbose_name='expires on')),
                 ('practice_scope', models.CharField(blank=True, max_length=100, verbose_name='practice scope')),
                 ('registered_institution', models.CharField(blank=True, max_length=100, verbose_name='registered institution')),
-                ('scan', models.FileField(upload_to=hospital.models.doctors.credential_scan_path, verbose_name='scan')),
+                ('scan', models.FileField(upload_to=hospital.doctors.models.credential_scan_path, verbose_name='scan')),
                 ('status', models.CharField(choices=[('pending', 'Pending review'), ('verified', 'Verified'), ('rejected', 'Rejected'), ('expired', 'Expired')], default='pending', max_length=12, verbose_name='status')),
                 ('rejection_reason', models.CharField(blank=True, max_length=200, verbose_name='rejection reason')),
                 ('reviewed_at', models.DateTimeField(blank=True, null=True, verbose_name='reviewed at')),

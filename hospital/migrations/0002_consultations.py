@@ -2,7 +2,7 @@
 
 import django.core.validators
 import django.db.models.deletion
-import hospital.models.consultations
+import hospital.consultations.models
 import simple_history.models
 from django.conf import settings
 from django.db import migrations, models
@@ -302,7 +302,7 @@ class Migration(migrations.Migration):
                     models.FileField(
                         blank=True,
                         max_length=200,
-                        upload_to=hospital.models.consultations.message_attachment_path,
+                        upload_to=hospital.consultations.models.message_attachment_path,
                         verbose_name="attachment",
                     ),
                 ),

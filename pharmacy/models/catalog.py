@@ -51,7 +51,7 @@ class ProductQuerySet(models.QuerySet["Product"]):
     def listed(self) -> ProductQuerySet:
         """Products a customer may see: active, and never a drug of a class banned online
         (read from the formulary at query time, so a reclassified drug vanishes at once)."""
-        from hospital.models import FormularyDrug
+        from hospital.prescriptions.models import FormularyDrug
 
         return self.filter(
             Q(drug__isnull=True)

@@ -17,8 +17,8 @@ from django.utils.translation import gettext as _
 from accounts.models import PatientProfile
 from accounts.selectors import patient_profile_get
 from core.exceptions import Conflict, DomainError, NotFound
-from hospital.models import PrescriptionItem
-from hospital.services.prescription_supply import (
+from hospital.prescriptions.models import PrescriptionItem
+from hospital.prescriptions.services.supply import (
     prescription_item_remaining,
     prescription_items_purchasable,
 )

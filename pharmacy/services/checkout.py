@@ -2,7 +2,7 @@
 
 Everything is checked again here. Lock order: the account's cart lines, then product rows in pk
 order (stock, by conditional UPDATE), then prescription items in pk order (by conditional
-UPDATE in hospital.services.prescription_supply). A failure anywhere rolls all of it back.
+UPDATE in hospital.prescriptions.services.supply). A failure anywhere rolls all of it back.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.exceptions import DomainError
-from hospital.services.prescription_supply import prescription_item_consume
+from hospital.prescriptions.services.supply import prescription_item_consume
 from pharmacy.models import CartLine, Order, OrderEvent, OrderLine
 from pharmacy.rules import figure
 from pharmacy.selectors import order_detail_of_new

@@ -24,8 +24,8 @@ from audit.services import access_log_record
 from core.actors import acting_user
 from core.exceptions import Conflict, DomainError, NotAllowed, NotFound
 from core.transitions import status_change
-from hospital.models import Prescription
-from hospital.services.prescription_supply import prescription_item_restore
+from hospital.prescriptions.models import Prescription
+from hospital.prescriptions.services.supply import prescription_item_restore
 from notifications.services import notification_send, notification_send_to_operators
 from payments.models import Payment
 from payments.services import payment_cancel, payment_create, payment_refund, payment_start

@@ -11,8 +11,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.roles import Role
+from accounts.selectors import patient_access_log
 from audit.models import AccessLogEntry, AppendOnlyError
-from audit.selectors import access_log_for_patient
 from audit.services import access_log_for_request, access_log_record
 from audit.verification import access_log_verify
 from core.exceptions import NotFound
@@ -197,7 +197,7 @@ def test_a_patient_sees_who_looked_at_their_record():
     record_entries(2, actor=doctor, patient_id=profile.pk)
     record_entries(1, actor=doctor, patient_id=PatientProfileFactory().pk)
 
-    entries = list(access_log_for_patient(account=profile.account, patient_id=profile.pk))
+    entries = list(patient_access_log(account=profile.account, patient_id=profile.pk))
 
     assert len(entries) == 2
     assert entries[0].sequence > entries[1].sequence
@@ -207,14 +207,14 @@ def test_a_patient_sees_who_looked_at_their_record():
 def test_another_accounts_patient_log_is_not_found():
     profile = PatientProfileFactory()
     with pytest.raises(NotFound):
-        access_log_for_patient(account=UserFactory(), patient_id=profile.pk)
+        patient_access_log(account=UserFactory(), patient_id=profile.pk)
 
 
 def test_the_patient_log_reads_in_two_queries_however_long(django_assert_num_queries):
     profile = PatientProfileFactory()
     record_entries(10, actor=UserFactory(roles=[Role.DOCTOR]), patient_id=profile.pk)
     with django_assert_num_queries(2):
-        entries = list(access_log_for_patient(account=profile.account, patient_id=profile.pk))
+        entries = list(patient_access_log(account=profile.account, patient_id=profile.pk))
         [entry.actor.email for entry in entries]
 
 

@@ -57,7 +57,7 @@ def test_split_url_keeps_path_and_query_only():
 
 @pytest.fixture
 def catalog(db):
-    from hospital.models import FormularyDrug
+    from hospital.prescriptions.models import FormularyDrug
     from pharmacy.models import Category, Product
     from tests.hospital.review_factories import DrugFactory
 

@@ -7,7 +7,8 @@ import pytest
 from django.core.management import call_command
 
 from accounts.models import User
-from hospital.models import Appointment, Prescription
+from hospital.booking.models import Appointment
+from hospital.prescriptions.models import Prescription
 from pharmacy.models import Product
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from hospital.models import Appointment
+from hospital.booking.models import Appointment
 
 pytestmark = pytest.mark.django_db
 

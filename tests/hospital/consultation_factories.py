@@ -11,7 +11,9 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from hospital.models import Appointment, Consultation, MedicalDocument
+from hospital.booking.models import Appointment
+from hospital.consultations.models import Consultation
+from hospital.records.models import MedicalDocument
 from tests.accounts.factories import PatientProfileFactory, activate_totp
 from tests.hospital.factories import PDF_BYTES, DoctorFactory, SlotFactory
 

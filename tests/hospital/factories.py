@@ -9,14 +9,8 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from accounts.roles import Role
-from hospital.models import (
-    Credential,
-    Department,
-    DoctorProfile,
-    DoctorService,
-    Slot,
-    WeeklyAvailability,
-)
+from hospital.booking.models import Slot, WeeklyAvailability
+from hospital.doctors.models import Credential, Department, DoctorProfile, DoctorService
 from tests.accounts.factories import UserFactory
 
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"

@@ -12,10 +12,12 @@ from typing import Any
 import factory
 from django.utils import timezone
 
-from hospital.knowledge import FORMULARY_FILE, knowledge_dir
-from hospital.models import ConsultationDiagnosis, FormularyDrug, Prescription
-from hospital.services import prescriptions as services
-from hospital.services.formulary import formulary_load
+from hospital.consultations.models import ConsultationDiagnosis
+from hospital.prescriptions.decision_support.knowledge import FORMULARY_FILE
+from hospital.prescriptions.decision_support.knowledge_files import knowledge_dir
+from hospital.prescriptions.models import FormularyDrug, Prescription
+from hospital.prescriptions.services import prescribing, signing
+from hospital.prescriptions.services.formulary import formulary_load
 from tests.hospital.record_factories import ConsultationFactory
 
 
@@ -74,8 +76,8 @@ def item(
     quantity_packs: int = 1,
     route: str = "oral",
     instructions: str = "",
-) -> services.ItemInput:
-    return services.ItemInput(
+) -> prescribing.ItemInput:
+    return prescribing.ItemInput(
         drug_code=drug_code,
         dose=Decimal(dose),
         dose_unit=dose_unit,
@@ -102,18 +104,18 @@ def item_payload(**overrides: Any) -> dict[str, Any]:
     return data
 
 
-def content(*items: services.ItemInput, **kwargs: Any) -> services.PrescriptionContent:
-    return services.PrescriptionContent(
+def content(*items: prescribing.ItemInput, **kwargs: Any) -> prescribing.PrescriptionContent:
+    return prescribing.PrescriptionContent(
         items=list(items) or [item()],
         diagnosis_codes=kwargs.pop("diagnosis_codes", ["I10"]),
         **kwargs,
     )
 
 
-def draft(consultation: Any = None, *items: services.ItemInput, **kwargs: Any) -> Prescription:
+def draft(consultation: Any = None, *items: prescribing.ItemInput, **kwargs: Any) -> Prescription:
     load_formulary()
     consultation = consultation or PrescribingConsultationFactory()
-    return services.prescription_create(
+    return prescribing.prescription_create(
         doctor_user=consultation.doctor.user,
         consultation_id=consultation.pk,
         content=content(*items, **kwargs),
@@ -124,10 +126,10 @@ def sign(prescription: Prescription, **kwargs: Any) -> Prescription:
     """Signs as the doctor who has just confirmed a second factor (a TOTP code is good only
     once, so helpers that sign several times use the session's confirmation instead)."""
     kwargs.setdefault("mfa_verified_at", timezone.now())
-    return services.prescription_sign(
+    return signing.prescription_sign(
         doctor_user=prescription.doctor.user, prescription_id=prescription.pk, **kwargs
     )
 
 
-def signed(consultation: Any = None, *items: services.ItemInput, **kwargs: Any) -> Prescription:
+def signed(consultation: Any = None, *items: prescribing.ItemInput, **kwargs: Any) -> Prescription:
     return sign(draft(consultation, *items, **kwargs))

@@ -8,10 +8,10 @@ from decimal import Decimal
 import factory
 from django.utils import timezone
 
-from hospital.models import (
+from hospital.consultations.models import Consultation
+from hospital.records.models import (
     Allergy,
     Condition,
-    Consultation,
     MedicalDocument,
     Medication,
     Reading,

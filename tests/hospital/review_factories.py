@@ -9,7 +9,7 @@ from decimal import Decimal
 import factory
 from django.utils import timezone
 
-from hospital.models import (
+from hospital.prescriptions.models import (
     FormularyDrug,
     Prescription,
     PrescriptionFinding,

@@ -4,7 +4,8 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from hospital.models import Appointment, Credential, Slot
+from hospital.booking.models import Appointment, Slot
+from hospital.doctors.models import Credential
 from payments.models import Payment
 from tests.accounts.factories import PatientProfileFactory
 from tests.hospital.factories import DoctorFactory, SlotFactory

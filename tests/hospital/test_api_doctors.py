@@ -1,6 +1,6 @@
 import pytest
 
-from hospital.models import DoctorProfile
+from hospital.doctors.models import DoctorProfile
 from tests.hospital.factories import DepartmentFactory, DoctorFactory
 
 pytestmark = pytest.mark.django_db

@@ -5,8 +5,8 @@ import pytest
 import time_machine
 from django.core import mail
 
-from hospital.models import Appointment
-from hospital.services import (
+from hospital.booking.models import Appointment
+from hospital.booking.services.appointments import (
     appointment_book,
     appointment_cancel,
     appointment_pay,

@@ -1,8 +1,8 @@
 import pytest
 
 from core.exceptions import Conflict
-from hospital.models import Appointment, Slot
-from hospital.services import appointment_book
+from hospital.booking.models import Appointment, Slot
+from hospital.booking.services.appointments import appointment_book
 from tests.accounts.factories import PatientProfileFactory
 from tests.concurrency import run_concurrently
 from tests.hospital.factories import DoctorFactory, SlotFactory

@@ -6,13 +6,9 @@ from django.db import connection
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from hospital.models import Reading
-from hospital.models.records import READING_ALERT_KIND
-from hospital.services.records import (
-    condition_is_chronic_default,
-    reading_alert_notify,
-    reading_flag,
-)
+from hospital.records.models import READING_ALERT_KIND, Reading
+from hospital.records.services.entries import condition_is_chronic_default
+from hospital.records.services.readings import reading_alert_notify, reading_flag
 from notifications.models import Notification
 from tests.accounts.factories import PatientProfileFactory
 from tests.hospital.factories import DoctorFactory

@@ -6,9 +6,10 @@ from django.utils import timezone
 
 from audit.models import AccessLogEntry
 from core.exceptions import Conflict
-from hospital.models import Appointment, Consultation, ConsultationMessage
-from hospital.services import consultations as services
-from hospital.services.doctors import doctor_suspend
+from hospital.booking.models import Appointment
+from hospital.consultations.models import Consultation, ConsultationMessage
+from hospital.consultations.services import calls, chat, clinical, visits
+from hospital.doctors.services import doctor_suspend
 from notifications.models import Notification
 from tests.accounts.factories import OperatorUserFactory, PatientProfileFactory
 from tests.hospital.consultation_factories import (
@@ -204,7 +205,7 @@ def test_bad_cursor_is_a_400():
 
 def test_no_messages_after_close():
     consultation = OpenConsultationFactory()
-    services.consultation_close(
+    visits.consultation_close(
         doctor_user=consultation.doctor.user, consultation_id=consultation.pk, summary="好"
     )
     response = api_client_for(consultation.patient.account).post(
@@ -225,9 +226,7 @@ def test_empty_message_is_a_400():
 
 def test_system_message_for_other_modules():
     consultation = OpenConsultationFactory()
-    message = services.consultation_post_system_message(
-        consultation=consultation, text="处方已开具"
-    )
+    message = chat.consultation_post_system_message(consultation=consultation, text="处方已开具")
     body = api_client_for(consultation.patient.account).get(_url(consultation, "messages/")).json()
     assert body["results"][-1] == {
         "id": message.pk,
@@ -282,9 +281,9 @@ def test_diagnoses_are_validated_and_one_is_primary():
 def test_a_first_visit_may_not_prescribe_until_evidence_is_recorded():
     consultation = OpenConsultationFactory()
     doctor_user = consultation.doctor.user
-    assert not services.consultation_may_prescribe(consultation)
+    assert not clinical.consultation_may_prescribe(consultation)
     with pytest.raises(Conflict):
-        services.consultation_check_may_prescribe(
+        clinical.consultation_check_may_prescribe(
             consultation=consultation, doctor_user=doctor_user
         )
     client = api_client_for(doctor_user)
@@ -307,7 +306,7 @@ def test_a_first_visit_may_not_prescribe_until_evidence_is_recorded():
     assert ok.status_code == 200, ok.json()
     assert ok.json()["may_prescribe"] is True
     consultation.refresh_from_db()
-    services.consultation_check_may_prescribe(consultation=consultation, doctor_user=doctor_user)
+    clinical.consultation_check_may_prescribe(consultation=consultation, doctor_user=doctor_user)
     assert list(consultation.follow_up_evidence.all()) == [document]
 
 
@@ -382,7 +381,7 @@ def test_rating_once_feeds_the_doctors_rating():
     patient_client = api_client_for(consultation.patient.account)
     early = patient_client.post(_url(consultation, "rating/"), {"rating": 5}, format="json")
     assert early.status_code == 409
-    services.consultation_close(
+    visits.consultation_close(
         doctor_user=consultation.doctor.user, consultation_id=consultation.pk, summary="好"
     )
     assert (
@@ -526,8 +525,8 @@ def test_unclaimed_quick_consults_alert_operators_once(django_capture_on_commit_
     )
     QuickConsultFactory()  # asked just now
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.consultations_alert_unclaimed() == 1
-        assert services.consultations_alert_unclaimed() == 0
+        assert visits.consultations_alert_unclaimed() == 1
+        assert visits.consultations_alert_unclaimed() == 0
     alerts = Notification.objects.filter(recipient=operator, kind="operations.alert")
     assert alerts.count() == 1
     assert f"#{old.pk}" in alerts.get().subject
@@ -556,7 +555,7 @@ def test_video_join_only_for_participants_inside_the_window():
     assert outsider.status_code == 404
     late = consultation.appointment.slot.ends_at + dt.timedelta(hours=1)
     with pytest.raises(Conflict) as refused:
-        services.consultation_join_video(
+        calls.consultation_join_video(
             user=consultation.patient.account, consultation_id=consultation.pk, now=late
         )
     assert refused.value.code == "too_late"
@@ -565,7 +564,7 @@ def test_video_join_only_for_participants_inside_the_window():
 def test_video_room_names_are_per_consultation_and_follow_the_settings(settings):
     settings.VIDEO_ROOM_BASE_URL = "https://video.example.org/rooms/"
     settings.VIDEO_ROOM_SECRET_KEY = "k1"
-    from hospital.video import video_provider
+    from hospital.consultations.video import video_provider
 
     first = video_provider().room_name(consultation_id=1)
     assert first != video_provider().room_name(consultation_id=2)
@@ -583,7 +582,7 @@ def test_phone_arrangement_shows_the_number_to_the_doctor_only_in_the_window():
     assert doctor_view["number"] == "+8613800138000"
     assert doctor_view["number_visible"] is True
     later = consultation.appointment.slot.ends_at + dt.timedelta(hours=2)
-    masked = services.consultation_phone_arrangement(
+    masked = calls.consultation_phone_arrangement(
         user=consultation.doctor.user, consultation=consultation, now=later
     )
     assert masked.number == "+86138****8000"

@@ -1,7 +1,7 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from hospital.models import ConsultationMessage
+from hospital.consultations.models import ConsultationMessage
 from tests.accounts.factories import PatientProfileFactory
 from tests.hospital.consultation_factories import OpenConsultationFactory, api_client_for
 from tests.hospital.factories import PDF_BYTES, PNG_BYTES, DoctorFactory

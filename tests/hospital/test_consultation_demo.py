@@ -3,8 +3,9 @@ import io
 import pytest
 
 from accounts.demo import seed_demo_data as seed_accounts
+from hospital.booking.models import Appointment
+from hospital.consultations.models import Consultation
 from hospital.demo import seed_demo_data as seed_hospital
-from hospital.models import Appointment, Consultation
 
 pytestmark = pytest.mark.django_db
 

@@ -1,9 +1,9 @@
 import pytest
 from django.template.loader import render_to_string
 
-from hospital.consultation_pages import _summary_context, summary_pdf_bytes
-from hospital.models import Consultation
-from hospital.services import consultations as services
+from hospital.consultations.models import Consultation
+from hospital.consultations.services import chat, clinical, visits
+from hospital.consultations.summary import summary_context, summary_pdf_bytes
 from tests.accounts.factories import PatientProfileFactory, activate_totp
 from tests.hospital.consultation_factories import (
     ConfirmedAppointmentFactory,
@@ -25,13 +25,13 @@ def _login_doctor(client, doctor):
 
 def _closed(summary="按时服药"):
     consultation = OpenConsultationFactory(chief_complaint=f"头晕 {EVIL}")
-    services.consultation_record_diagnoses(
+    clinical.consultation_record_diagnoses(
         doctor_user=consultation.doctor.user,
         consultation_id=consultation.pk,
-        diagnoses=[services.DiagnosisEntry(code="I10", is_primary=True)],
+        diagnoses=[clinical.DiagnosisEntry(code="I10", is_primary=True)],
         advice=f"少盐 {EVIL}",
     )
-    services.consultation_close(
+    visits.consultation_close(
         doctor_user=consultation.doctor.user, consultation_id=consultation.pk, summary=summary
     )
     consultation.refresh_from_db()
@@ -40,7 +40,7 @@ def _closed(summary="按时服药"):
 
 def test_patient_chat_page_polls_with_the_cursor(client):
     consultation = OpenConsultationFactory()
-    services.consultation_post_message(
+    chat.consultation_post_message(
         user=consultation.patient.account, consultation_id=consultation.pk, text=EVIL
     )
     client.force_login(consultation.patient.account)
@@ -54,7 +54,7 @@ def test_patient_chat_page_polls_with_the_cursor(client):
     poll = client.get(f"/consultations/{consultation.pk}/poll/?after={last}").content.decode()
     assert "chat-message" not in poll
     assert f"after={last}" in poll
-    services.consultation_post_message(
+    chat.consultation_post_message(
         user=consultation.doctor.user, consultation_id=consultation.pk, text="请测血压"
     )
     poll = client.get(f"/consultations/{consultation.pk}/poll/?after={last}").content.decode()
@@ -105,7 +105,7 @@ def test_summary_pdf_renders_with_escaped_user_content(client):
     assert response.content.startswith(b"%PDF")
     # The PDF is drawn from this HTML: user text goes in escaped, so it prints as text.
     html = render_to_string(
-        "hospital/consultations/summary_pdf.html", _summary_context(consultation)
+        "hospital/consultations/summary_pdf.html", summary_context(consultation)
     )
     assert EVIL not in html
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html

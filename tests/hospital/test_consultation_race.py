@@ -3,8 +3,8 @@ from collections import Counter
 import pytest
 
 from core.exceptions import Conflict, NotFound
-from hospital.models import Consultation
-from hospital.services.consultations import consultation_claim, consultation_claim_next
+from hospital.consultations.models import Consultation
+from hospital.consultations.services.visits import consultation_claim, consultation_claim_next
 from tests.concurrency import run_concurrently
 from tests.hospital.consultation_factories import QuickConsultFactory
 from tests.hospital.factories import DepartmentFactory, DoctorFactory

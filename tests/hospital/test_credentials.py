@@ -5,8 +5,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from core.exceptions import DomainError
-from hospital.models import Credential
-from hospital.services import (
+from hospital.doctors.models import Credential
+from hospital.doctors.services import (
     credential_reject,
     credential_submit,
     credential_verify,

@@ -1,5 +1,6 @@
-"""Prescription decision support: the engine on small knowledge files written here, then
-clinical scenarios against the shipped knowledge in hospital/data. No database."""
+"""Prescription decision support: the engine on small knowledge files written here, then clinical
+scenarios against the shipped knowledge in hospital/prescriptions/decision_support/data. No
+database."""
 
 from __future__ import annotations
 
@@ -10,31 +11,33 @@ from pathlib import Path
 
 import pytest
 
-from hospital import knowledge as knowledge_module
-from hospital.decision_support import (
+from hospital.prescriptions.decision_support import knowledge_files
+from hospital.prescriptions.decision_support.doses import frequency_per_day
+from hospital.prescriptions.decision_support.engine import check_prescription
+from hospital.prescriptions.decision_support.facts import (
     ActiveMedication,
     Finding,
     FindingKind,
     PatientFacts,
     ProposedItem,
     RecordedAllergy,
-    Severity,
-    check_prescription,
-    frequency_per_day,
     highest_severity,
 )
-from hospital.knowledge import (
+from hospital.prescriptions.decision_support.knowledge import (
+    Knowledge,
+    KnowledgeUnavailable,
+    Severity,
+)
+from hospital.prescriptions.decision_support.knowledge_files import (
     ALLERGY_COLUMNS,
     DUPLICATE_EXCEPTION_COLUMNS,
     FORMULARY_COLUMNS,
     INTERACTION_COLUMNS,
-    Knowledge,
-    KnowledgeUnavailable,
     get_knowledge,
     load_knowledge,
 )
 
-SHIPPED_DIR = Path(knowledge_module.__file__).resolve().parent / "data"
+SHIPPED_DIR = Path(knowledge_files.__file__).resolve().parent / "data"
 
 # --- a small knowledge base written by the tests -----------------------------------------------
 
@@ -1010,7 +1013,7 @@ def test_api_answers_503_when_decision_support_is_unavailable():
     assert response.data["code"] == "decision_support_unavailable"
 
 
-# --- clinical scenarios on the shipped knowledge (hospital/data) -------------------------------
+# --- clinical scenarios on the shipped knowledge (decision_support/data) ----------------------
 
 
 @pytest.fixture

@@ -18,9 +18,9 @@ from rest_framework.test import APIClient
 
 from accounts.models import User
 from accounts.roles import Role
-from hospital.models import Credential, DoctorProfile
-from hospital.services import doctor_apply, doctor_may_practise
-from hospital.tasks import review_credential_expiry
+from hospital.doctors.models import Credential, DoctorProfile
+from hospital.doctors.services import doctor_apply, doctor_may_practise
+from hospital.doctors.tasks import review_credential_expiry
 from notifications.models import Notification
 from tests.accounts.factories import (
     OperatorUserFactory,

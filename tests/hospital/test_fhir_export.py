@@ -4,7 +4,7 @@ from fhir.resources.R4B.bundle import Bundle
 from rest_framework.test import APIClient
 
 from audit.models import AccessLogEntry
-from hospital.models import ConsultationDiagnosis
+from hospital.consultations.models import ConsultationDiagnosis
 from tests.hospital.record_factories import (
     AllergyFactory,
     ConditionFactory,

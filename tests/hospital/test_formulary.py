@@ -9,8 +9,8 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from hospital.models import FormularyDrug
-from hospital.services.formulary import formulary_load
+from hospital.prescriptions.models import FormularyDrug
+from hospital.prescriptions.services.formulary import formulary_load
 from tests.hospital.consultation_factories import api_client_for
 from tests.hospital.factories import DoctorFactory
 from tests.hospital.prescription_factories import formulary_file, formulary_rows

@@ -1,4 +1,4 @@
-"""Integrity of the clinical reference data in hospital/data.
+"""Integrity of the clinical reference data in hospital/prescriptions/decision_support/data.
 
 These checks read the CSV files with the csv module only (no models, no database); the column
 lists are the loader's own, so a column it needs cannot be missing from a file. They catch the
@@ -17,14 +17,16 @@ from pathlib import Path
 
 import pytest
 
-from hospital.knowledge import (
+from hospital.prescriptions.decision_support.knowledge_files import (
     ALLERGY_COLUMNS,
     DUPLICATE_EXCEPTION_COLUMNS,
     FORMULARY_COLUMNS,
     INTERACTION_COLUMNS,
 )
 
-DATA_DIR = Path(__file__).resolve().parents[2] / "hospital" / "data"
+DATA_DIR = (
+    Path(__file__).resolve().parents[2] / "hospital" / "prescriptions" / "decision_support" / "data"
+)
 
 ATC_CODE = re.compile(r"^[A-Z]\d\d[A-Z][A-Z]\d\d$")
 ATC_PREFIX = re.compile(r"^[A-Z](\d\d([A-Z]([A-Z](\d\d)?)?)?)?$")

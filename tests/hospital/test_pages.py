@@ -1,6 +1,6 @@
 import pytest
 
-from hospital.models import Appointment
+from hospital.booking.models import Appointment
 from payments.models import Payment
 from tests.hospital.factories import DoctorFactory
 

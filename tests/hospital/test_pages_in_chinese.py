@@ -2,7 +2,7 @@
 
 import pytest
 
-from hospital.models import DoctorProfile
+from hospital.doctors.models import DoctorProfile
 from tests.hospital.factories import DepartmentFactory, DoctorFactory, SlotFactory
 
 pytestmark = pytest.mark.django_db

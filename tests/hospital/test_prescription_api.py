@@ -8,8 +8,8 @@ from django.contrib.auth.models import Group
 from django.template.loader import render_to_string
 
 from accounts.roles import Role
-from hospital.models import Prescription
-from hospital.prescription_pdf import prescription_pdf_context
+from hospital.prescriptions.models import Prescription
+from hospital.prescriptions.pdf import prescription_pdf_context
 from tests.accounts.factories import UserFactory
 from tests.hospital.consultation_factories import api_client_for
 from tests.hospital.prescription_factories import (

@@ -9,8 +9,8 @@ import pytest
 
 from accounts.demo import seed_demo_data as seed_accounts
 from hospital.demo import seed_demo_data as seed_hospital
-from hospital.models import FormularyDrug, Prescription
-from hospital.prescription_signing import prescription_signature_check
+from hospital.prescriptions.models import FormularyDrug, Prescription
+from hospital.prescriptions.signature import prescription_signature_check
 
 pytestmark = pytest.mark.django_db
 

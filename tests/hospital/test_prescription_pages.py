@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from hospital.models import Prescription
+from hospital.prescriptions.models import Prescription
 from tests.accounts.factories import activate_totp, totp_code
 from tests.hospital.prescription_factories import (
     PrescribingConsultationFactory,

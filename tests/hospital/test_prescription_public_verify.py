@@ -12,12 +12,12 @@ from django.core import signing
 from django.test import Client, RequestFactory
 
 from audit.models import AccessLogEntry
-from hospital.models import Prescription, PrescriptionItem
-from hospital.prescription_pages import PUBLIC_VERIFY_LIMIT
-from hospital.prescription_pdf import prescription_public_verify_url
-from hospital.prescription_signing import VERIFY_TOKEN_SALT, prescription_verify_token
-from hospital.selectors_prescriptions import mask_name
-from hospital.services.review import prescription_approve
+from hospital.prescriptions.models import Prescription, PrescriptionItem
+from hospital.prescriptions.pages.prescribing import PUBLIC_VERIFY_LIMIT
+from hospital.prescriptions.pdf import prescription_public_verify_url
+from hospital.prescriptions.selectors import mask_name
+from hospital.prescriptions.services.review import prescription_approve
+from hospital.prescriptions.signature import VERIFY_TOKEN_SALT, prescription_verify_token
 from tests.accounts.factories import PharmacistUserFactory
 from tests.hospital.prescription_factories import draft, item, load_formulary, signed
 

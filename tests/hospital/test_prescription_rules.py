@@ -7,7 +7,8 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from hospital.models import Consultation, Prescription
+from hospital.consultations.models import Consultation
+from hospital.prescriptions.models import Prescription
 from tests.accounts.factories import PatientProfileFactory
 from tests.hospital.consultation_factories import api_client_for
 from tests.hospital.factories import CredentialFactory

@@ -14,14 +14,10 @@ from django.utils import timezone
 
 from accounts.roles import Role
 from core.exceptions import NotFound
-from hospital.models import (
-    ClinicalProfile,
-    ConsultationMessage,
-    Prescription,
-    PrescriptionEvent,
-    PrescriptionItem,
-)
-from hospital.services import prescriptions as services
+from hospital.consultations.models import ConsultationMessage
+from hospital.prescriptions.models import Prescription, PrescriptionEvent, PrescriptionItem
+from hospital.prescriptions.services import signing as services
+from hospital.records.models import ClinicalProfile
 from notifications.models import Notification
 from tests.accounts.factories import PatientProfileFactory, activate_totp, totp_code
 from tests.hospital.consultation_factories import api_client_for
@@ -399,7 +395,7 @@ def test_signature_key_is_per_doctor(settings):
     rx = signed(None, item())
     Prescription.objects.filter(pk=rx.pk).update(doctor=PrescribingConsultationFactory().doctor)
     rx.refresh_from_db()
-    from hospital.prescription_signing import prescription_signature_check
+    from hospital.prescriptions.signature import prescription_signature_check
 
     assert prescription_signature_check(rx).valid is False
 

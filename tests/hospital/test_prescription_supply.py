@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase as HypothesisTestCase
 
 from core.exceptions import Conflict, DomainError, NotFound
-from hospital.models import Prescription, PrescriptionItem
-from hospital.services.prescription_supply import (
+from hospital.prescriptions.models import Prescription, PrescriptionItem
+from hospital.prescriptions.services.supply import (
     prescription_item_consume,
     prescription_item_remaining,
     prescription_item_restore,

@@ -6,7 +6,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from audit.models import AccessLogEntry
-from hospital.models import Allergy, Condition, MedicalDocument, Reading
+from hospital.records.models import Allergy, Condition, MedicalDocument, Reading
 from tests.accounts.factories import PatientProfileFactory, PharmacistUserFactory
 from tests.hospital.factories import PDF_BYTES, PNG_BYTES, DoctorFactory
 from tests.hospital.record_factories import (
@@ -139,7 +139,7 @@ def test_pharmacist_without_a_grant_gets_404(patient):
 
 
 def test_a_registered_grant_opens_the_record_for_reading_only(patient, monkeypatch):
-    from hospital import record_access
+    from hospital.records import access as record_access
 
     pharmacist = PharmacistUserFactory()
     monkeypatch.setattr(

@@ -6,9 +6,9 @@ from fhir.resources.R4B.bundle import Bundle
 from accounts.demo import seed_demo_data as seed_accounts
 from accounts.models import PatientProfile
 from hospital.demo import seed_demo_data as seed_hospital
-from hospital.fhir import patient_fhir_bundle
-from hospital.models import MedicalDocument, Reading
-from hospital.selectors_records import patient_record_summary
+from hospital.records.fhir import patient_fhir_bundle
+from hospital.records.models import MedicalDocument, Reading
+from hospital.records.selectors import patient_record_summary
 
 pytestmark = pytest.mark.django_db
 

@@ -2,7 +2,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from audit.models import AccessLogEntry
-from hospital.models import Allergy, MedicalDocument, Reading
+from hospital.records.models import Allergy, MedicalDocument, Reading
 from tests.accounts.factories import PatientProfileFactory, activate_totp
 from tests.hospital.factories import PDF_BYTES, DoctorFactory
 from tests.hospital.record_factories import (

@@ -7,7 +7,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from hospital.models import Consultation, Prescription, RenewalRequest
+from hospital.consultations.models import Consultation
+from hospital.prescriptions.models import Prescription, RenewalRequest
 from notifications.models import Notification
 from tests.accounts.factories import PatientUserFactory
 from tests.hospital.consultation_factories import api_client_for

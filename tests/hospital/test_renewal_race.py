@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from hospital.models import RenewalRequest
+from hospital.prescriptions.models import RenewalRequest
 from notifications.models import Notification
 from tests.concurrency import run_concurrently
 from tests.hospital.consultation_factories import api_client_for

@@ -11,14 +11,14 @@ from django.utils import timezone
 from accounts.roles import Role
 from audit.models import AccessLogEntry
 from core.exceptions import Conflict, DomainError, InvalidTransition, NotAllowed, NotFound
-from hospital.models import Prescription, PrescriptionEvent
-from hospital.record_access import record_access_reason, record_access_resolve
-from hospital.rules import figure
-from hospital.services.review import (
+from hospital.prescriptions.models import Prescription, PrescriptionEvent
+from hospital.prescriptions.services.review import (
     prescription_approve,
     prescription_reject,
     review_queue_next,
 )
+from hospital.records.access import record_access_reason, record_access_resolve
+from hospital.rules import figure
 from notifications.models import Notification
 from tests.accounts.factories import PatientUserFactory, PharmacistUserFactory
 from tests.hospital.consultation_factories import api_client_for

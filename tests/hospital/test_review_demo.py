@@ -9,8 +9,8 @@ import pytest
 
 from accounts.demo import seed_demo_data as seed_accounts
 from hospital.demo import seed_demo_data as seed_hospital
-from hospital.models import Prescription, RenewalRequest
-from hospital.services.prescription_supply import prescription_items_purchasable
+from hospital.prescriptions.models import Prescription, RenewalRequest
+from hospital.prescriptions.services.supply import prescription_items_purchasable
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from audit.models import AccessLogEntry
-from hospital.models import Allergy, Prescription, RenewalRequest
+from hospital.prescriptions.models import Prescription, RenewalRequest
+from hospital.records.models import Allergy
 from tests.accounts.factories import (
     OperatorUserFactory,
     PatientUserFactory,

@@ -10,9 +10,9 @@ from django.utils import timezone
 
 from accounts.roles import Role
 from core.exceptions import NotAllowed
-from hospital.models import Prescription, PrescriptionEvent
+from hospital.prescriptions.models import Prescription, PrescriptionEvent
+from hospital.prescriptions.services.review import review_lease_release, review_queue_next
 from hospital.rules import figure
-from hospital.services.review import review_lease_release, review_queue_next
 from tests.accounts.factories import PatientUserFactory, PharmacistUserFactory
 from tests.hospital.consultation_factories import OpenConsultationFactory, api_client_for
 from tests.hospital.review_factories import PrescriptionFactory

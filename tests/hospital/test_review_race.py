@@ -7,8 +7,8 @@ from collections import Counter
 
 import pytest
 
-from hospital.models import Prescription, PrescriptionEvent
-from hospital.services.review import prescription_approve, review_queue_next
+from hospital.prescriptions.models import Prescription, PrescriptionEvent
+from hospital.prescriptions.services.review import prescription_approve, review_queue_next
 from tests.accounts.factories import PharmacistUserFactory
 from tests.concurrency import run_concurrently
 from tests.hospital.consultation_factories import OpenConsultationFactory

@@ -9,13 +9,16 @@ import zoneinfo
 import pytest
 from django.utils import timezone
 
-from hospital.models import Prescription, PrescriptionEvent
-from hospital.services.prescription_supply import (
+from hospital.prescriptions.models import Prescription, PrescriptionEvent
+from hospital.prescriptions.services.review import (
+    prescriptions_alert_review_overdue,
+    prescriptions_expire_due,
+)
+from hospital.prescriptions.services.supply import (
     prescription_item_consume,
     prescription_items_purchasable,
 )
-from hospital.services.review import prescriptions_alert_review_overdue, prescriptions_expire_due
-from hospital.tasks import alert_overdue_prescription_reviews, expire_prescriptions
+from hospital.prescriptions.tasks import alert_overdue_prescription_reviews, expire_prescriptions
 from notifications.models import Notification
 from tests.accounts.factories import OperatorUserFactory
 from tests.hospital.review_factories import ApprovedPrescriptionFactory, PrescriptionFactory

@@ -4,8 +4,8 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from hospital.models import Slot
-from hospital.services import exception_add, slots_generate
+from hospital.booking.models import Slot
+from hospital.booking.services.schedules import exception_add, slots_generate
 from tests.hospital.factories import AvailabilityFactory, DoctorFactory
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,7 @@ from typing import Any
 import factory
 from django.utils import timezone
 
-from hospital.models import FormularyDrug, PrescriptionItem
+from hospital.prescriptions.models import FormularyDrug, PrescriptionItem
 from pharmacy.models import Batch, Category, Product
 from pharmacy.services import batch_receive
 from tests.hospital.review_factories import (

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from rest_framework.test import APIClient
 
-from hospital.models import FormularyDrug
+from hospital.prescriptions.models import FormularyDrug
 from pharmacy.models import CartLine
 from tests.accounts.factories import PatientProfileFactory
 from tests.hospital.review_factories import DrugFactory

@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from hospital.models import FormularyDrug
+from hospital.prescriptions.models import FormularyDrug
 from pharmacy.rules import RX_NOTICE
 from tests.hospital.review_factories import DrugFactory
 from tests.pharmacy.factories import (

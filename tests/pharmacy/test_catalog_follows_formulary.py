@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from hospital.models import FormularyDrug
-from hospital.services.formulary import formulary_load
+from hospital.prescriptions.models import FormularyDrug
+from hospital.prescriptions.services.formulary import formulary_load
 from pharmacy import services
 from pharmacy.models import Order
 from tests.hospital.prescription_factories import formulary_file, formulary_rows

@@ -1,4 +1,5 @@
-"""Upserts the formulary table from hospital/data/formulary.csv (or --file). Idempotent."""
+"""Upserts the formulary table from hospital/prescriptions/decision_support/data/formulary.csv (or
+--file). Idempotent."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from core.exceptions import DomainError
-from hospital.services.formulary import formulary_load
+from hospital.prescriptions.services.formulary import formulary_load
 
 
 class Command(BaseCommand):

@@ -7,8 +7,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from hospital.models import Prescription
-from hospital.prescription_signing import prescription_signature_check
+from hospital.prescriptions.models import Prescription
+from hospital.prescriptions.signature import prescription_signature_check
 
 
 class Command(BaseCommand):

@@ -1,0 +1,13 @@
+"""Celery entry points of consultations: operators hear of quick consults nobody claimed.
+
+Thin and idempotent: each calls one service. Names stay "hospital.tasks.<name>" (see
+hospital/tasks.py)."""
+
+from celery import shared_task
+
+from hospital.consultations.services.visits import consultations_alert_unclaimed
+
+
+@shared_task(name="hospital.tasks.alert_unclaimed_quick_consults", acks_late=True)
+def alert_unclaimed_quick_consults() -> int:
+    return consultations_alert_unclaimed()

@@ -1,0 +1,206 @@
+"""What the engine reasons about: the patient's facts, the proposed items, the medicines already
+taken, and the findings it returns."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+
+from hospital.prescriptions.decision_support.knowledge import (
+    Drug,
+    Knowledge,
+    Severity,
+    normalize_term,
+)
+
+ADULT_AGE_YEARS = 18
+
+ELDERLY_AGE_YEARS = 65
+
+# Women in this age range with no recorded pregnancy status get a reminder for drugs that
+# must be avoided in pregnancy.
+CHILDBEARING_AGE_YEARS = (12, 55)
+
+
+class FindingKind(StrEnum):
+    INTERACTION = "interaction"
+    ALLERGY = "allergy"
+    DUPLICATE_THERAPY = "duplicate_therapy"
+    DOSE_OVER_MAXIMUM = "dose_over_maximum"
+    PREGNANCY = "pregnancy"
+    LACTATION = "lactation"
+    PAEDIATRIC_AGE = "paediatric_age"
+    ELDERLY = "elderly"
+    FORBIDDEN_CONTROL_CLASS = "forbidden_control_class"
+    UNKNOWN_DRUG = "unknown_drug"
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedAllergy:
+    substance: str  # as recorded, zh or en: "青霉素", "Penicillin", "sulfa"
+    severity: str = ""  # as recorded (mild, severe, anaphylaxis …); shown, not interpreted
+
+
+@dataclass(frozen=True, slots=True)
+class PatientFacts:
+    age_years: float
+    weight_kg: Decimal | None
+    sex: str  # "female"/"male" (also F/M, 女/男)
+    pregnant: bool | None  # None: not recorded
+    lactating: bool | None
+    allergies: Sequence[RecordedAllergy] = ()
+    conditions: Sequence[str] = ()  # ICD-10 codes
+
+
+@dataclass(frozen=True, slots=True)
+class ProposedItem:
+    drug_code: str
+    dose: Decimal  # per administration, in dose_unit
+    dose_unit: str
+    frequency: str  # QD, BID, TID, QID, Q4H … Q12H, QN, QOD, QW, PRN, STAT
+    duration_days: int
+    quantity_packs: int
+    route: str
+
+
+@dataclass(frozen=True, slots=True)
+class ActiveMedication:
+    """A medicine the patient already takes: another active prescription or self-reported.
+
+    A formulary `drug_code` is enough (ingredients and ATC code are filled in from it); a
+    self-reported medicine outside the formulary is matched by its ingredients and ATC code.
+    """
+
+    drug_code: str | None
+    ingredients: tuple[str, ...]
+    atc_code: str
+    source: str  # e.g. "prescription", "self_reported"
+    name: str = ""  # how the patient or record calls it, for the message
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    kind: FindingKind
+    severity: Severity
+    drug_codes: tuple[str, ...]  # the proposed drugs concerned, then an active one's code
+    message: str
+    message_zh: str
+    management: str
+    source: str
+    rule_id: str
+
+
+def highest_severity(findings: Iterable[Finding]) -> Severity | None:
+    """The worst severity among `findings`, None when there are none."""
+    return max((f.severity for f in findings), key=lambda s: s.rank, default=None)
+
+
+def format_number(number: Decimal) -> str:
+    rounded = number.quantize(Decimal("0.01")) if number != number.to_integral_value() else number
+    text = f"{rounded.normalize():f}"
+    return text
+
+
+@dataclass(frozen=True, slots=True)
+class Medicine:
+    """One side of a pairwise check: a proposed drug or something the patient already takes."""
+
+    identity: str  # equal identities are the same medicine
+    drug_code: str | None
+    name_en: str
+    name_zh: str
+    ingredients: frozenset[str]
+    atc_code: str
+    proposed: bool
+    source: str = ""
+
+    @property
+    def atc_level4(self) -> str:
+        return self.atc_code[:5].upper() if len(self.atc_code) >= 5 else ""
+
+
+def proposed_medicine(drug: Drug) -> Medicine:
+    return Medicine(
+        identity=f"drug:{drug.code}",
+        drug_code=drug.code,
+        name_en=drug.generic_name_en,
+        name_zh=drug.generic_name_zh,
+        ingredients=frozenset(drug.ingredients),
+        atc_code=drug.atc_code,
+        proposed=True,
+    )
+
+
+def active_medicine(medication: ActiveMedication, knowledge: Knowledge) -> Medicine | None:
+    drug = knowledge.drug(medication.drug_code) if medication.drug_code else None
+    ingredients = frozenset(normalize_term(i) for i in medication.ingredients if i.strip())
+    if drug is not None:
+        # The formulary is authoritative for a coded drug; the record may add what it lacks.
+        ingredients = ingredients | frozenset(drug.ingredients)
+    atc_code = medication.atc_code.strip().upper() or (drug.atc_code if drug else "")
+    if not ingredients and not atc_code:
+        return None  # nothing to match on
+    name = medication.name.strip() or (
+        drug.generic_name_en if drug else " + ".join(sorted(ingredients)) or atc_code
+    )
+    if drug is not None:
+        identity = f"drug:{drug.code}"
+    else:
+        identity = "ingredients:" + ";".join(sorted(ingredients)) + "|" + atc_code
+    return Medicine(
+        identity=identity,
+        drug_code=drug.code if drug else (medication.drug_code or None),
+        name_en=name,
+        name_zh=medication.name.strip() or (drug.generic_name_zh if drug else name),
+        ingredients=ingredients,
+        atc_code=atc_code,
+        proposed=False,
+        source=medication.source,
+    )
+
+
+def medicine_codes(*medicines: Medicine) -> tuple[str, ...]:
+    proposed = sorted(m.drug_code for m in medicines if m.proposed and m.drug_code)
+    others = [m.drug_code for m in medicines if not m.proposed and m.drug_code]
+    return tuple(proposed + others)
+
+
+_SOURCE_NAMES = {
+    "prescription": ("another prescription", "其他处方"),
+    "self_reported": ("self-reported", "自述用药"),
+}
+
+
+def medicine_describe(medicine: Medicine) -> tuple[str, str]:
+    if medicine.proposed:
+        return medicine.name_en, medicine.name_zh
+    source_en, source_zh = _SOURCE_NAMES.get(medicine.source, (medicine.source, medicine.source))
+    return (
+        f"{medicine.name_en} (already taken{f': {source_en}' if source_en else ''})",
+        f"{medicine.name_zh}（正在使用{f'：{source_zh}' if source_zh else ''}）",
+    )
+
+
+def drug_finding(
+    drug: Drug,
+    *,
+    kind: FindingKind,
+    severity: Severity,
+    message: str,
+    message_zh: str,
+    management: str,
+    rule_id: str,
+) -> Finding:
+    """A finding about one drug, sourced to its formulary entry."""
+    return Finding(
+        kind=kind,
+        severity=severity,
+        drug_codes=(drug.code,),
+        message=message,
+        message_zh=message_zh,
+        management=management,
+        source=drug.source or "formulary",
+        rule_id=rule_id,
+    )
