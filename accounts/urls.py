@@ -1,10 +1,10 @@
 from django.urls import path
 
-from accounts import views
+from accounts import pages
 
 app_name = "accounts"
 urlpatterns = [
-    path("me/patients/", views.patient_list, name="patient_list"),
-    path("me/patients/add/", views.patient_create, name="patient_create"),
-    path("me/patients/<int:profile_id>/edit/", views.patient_edit, name="patient_edit"),
+    path("me/patients/", pages.patient_list, name="patient_list"),
+    path("me/patients/add/", pages.patient_create, name="patient_create"),
+    path("me/patients/<int:profile_id>/edit/", pages.patient_edit, name="patient_edit"),
 ]

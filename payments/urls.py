@@ -1,8 +1,8 @@
 from django.urls import path
 
-from payments import views
+from payments import pages
 
 app_name = "payments"
 urlpatterns = [
-    path("payments/sandbox/<uuid:token>/", views.sandbox, name="sandbox"),
+    path("payments/sandbox/<uuid:token>/", pages.sandbox, name="sandbox"),
 ]

@@ -1,17 +1,17 @@
 from django.urls import path
 
-from pharmacy import views
+from pharmacy import pages
 
 app_name = "pharmacy"
 urlpatterns = [
-    path("shop/", views.catalog, name="catalog"),
-    path("shop/products/<int:pk>/", views.product_detail, name="product-detail"),
-    path("shop/cart/", views.cart, name="cart"),
-    path("shop/checkout/", views.checkout, name="checkout"),
-    path("shop/orders/", views.order_list, name="order-list"),
-    path("shop/orders/<int:pk>/", views.order_detail, name="order-detail"),
-    path("shop/orders/<int:pk>/pay/", views.order_pay, name="order-pay"),
-    path("shop/orders/<int:pk>/cancel/", views.order_cancel, name="order-cancel"),
-    path("pharmacist/dispensing/", views.dispensing_queue, name="dispensing-queue"),
-    path("pharmacist/dispensing/<int:pk>/", views.dispense, name="dispense"),
+    path("shop/", pages.catalog, name="catalog"),
+    path("shop/products/<int:pk>/", pages.product_detail, name="product-detail"),
+    path("shop/cart/", pages.cart, name="cart"),
+    path("shop/checkout/", pages.checkout, name="checkout"),
+    path("shop/orders/", pages.order_list, name="order-list"),
+    path("shop/orders/<int:pk>/", pages.order_detail, name="order-detail"),
+    path("shop/orders/<int:pk>/pay/", pages.order_pay, name="order-pay"),
+    path("shop/orders/<int:pk>/cancel/", pages.order_cancel, name="order-cancel"),
+    path("pharmacist/dispensing/", pages.dispensing_queue, name="dispensing-queue"),
+    path("pharmacist/dispensing/<int:pk>/", pages.dispense, name="dispense"),
 ]

@@ -1,4 +1,4 @@
-"""The "my patients" pages: the people (就诊人) an account acts for."""
+"""The "my patients" pages and their forms: the people (就诊人) an account acts for."""
 
 from __future__ import annotations
 
@@ -9,11 +9,41 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from phonenumber_field.formfields import PhoneNumberField
 
-from accounts.forms import PatientProfileEditForm, PatientProfileForm
+from accounts.models import PatientProfile
 from accounts.selectors import patient_profile_get, patient_profile_list
 from accounts.services import patient_profile_create, patient_profile_update
 from core.exceptions import DomainError, NotFound
+
+
+class PatientProfileForm(forms.Form):
+    relationship = forms.ChoiceField(
+        label=gettext_lazy("Relationship"), choices=PatientProfile.Relationship.choices
+    )
+    real_name = forms.CharField(label=gettext_lazy("Real name"), max_length=50)
+    sex = forms.ChoiceField(label=gettext_lazy("Sex"), choices=PatientProfile.Sex.choices)
+    birth_date = forms.DateField(
+        label=gettext_lazy("Birth date"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    resident_id_number = forms.CharField(
+        label=gettext_lazy("Resident ID number"),
+        max_length=18,
+        min_length=18,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    phone = PhoneNumberField(label=gettext_lazy("Phone"), region="CN", required=False)
+
+
+class PatientProfileEditForm(PatientProfileForm):
+    is_archived = forms.BooleanField(
+        label=gettext_lazy("Archived"),
+        required=False,
+        help_text=gettext_lazy(
+            "An archived person is hidden from your list and cannot be booked for."
+        ),
+    )
 
 
 def _add_service_errors(form: forms.Form, error: ValidationError | DomainError) -> None:
