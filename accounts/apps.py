@@ -12,15 +12,20 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         from django.apps import apps
 
-        from accounts.roles import operator_permissions_register
+        from accounts.roles import Role, operator_permissions_register
+        from audit.admin import actor_roles_register
 
-        # Operators also watch the periodic tasks, task results and login lockouts.
+        # Operators also watch the periodic tasks, task results and login lockouts, and read
+        # the access log (append-only: nobody may change it). Accounts grants these because
+        # audit sits below every app.
         for label, read_only in (
+            ("audit", True),
             ("django_celery_beat", False),
             ("django_celery_results", True),
             ("axes", True),
         ):
             operator_permissions_register(apps.get_app_config(label), read_only=read_only)
+        actor_roles_register(Role.choices)
 
         # After the last app's post_migrate, every app's permissions exist to be granted.
         last_app = list(apps.get_app_configs())[-1]

@@ -7,8 +7,15 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from accounts.roles import Role
 from audit.models import AccessLogEntry
+
+# The roles an actor can hold, as (value, label). Accounts defines the roles and registers them
+# from its ready(): the log sits below every app and imports none of them.
+ACTOR_ROLES: list[tuple[str, Any]] = []
+
+
+def actor_roles_register(choices: list[tuple[str, Any]]) -> None:
+    ACTOR_ROLES[:] = choices
 
 
 class ActorRoleFilter(admin.SimpleListFilter):
@@ -17,7 +24,7 @@ class ActorRoleFilter(admin.SimpleListFilter):
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
         return [
-            *Role.choices,
+            *ACTOR_ROLES,
             ("superuser", _("Superuser")),
             ("anonymous", _("Anonymous")),
         ]
