@@ -1,1 +1,272 @@
+"""The payer's data: payers, plans and their versioned benefit rules, policies and the year's
+accumulators. Every figure is a row with an effective date and a named source, never a literal
+in code. Amounts are integer fen and ratios basis points, as the engine takes them."""
 
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from insurance.adjudication import ItemCategory
+
+
+def _localized(zh: str, en: str) -> str:
+    return zh if (get_language() or "").startswith("zh") else (en or zh)
+
+
+class Payer(models.Model):
+    class Kind(models.TextChoices):
+        SOCIAL = "social", _("Social medical insurance")
+        COMMERCIAL = "commercial", _("Commercial insurer")
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name_zh = models.CharField(_("name (Chinese)"), max_length=100)
+    name_en = models.CharField(_("name (English)"), max_length=100, blank=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+
+    class Meta:
+        verbose_name = _("payer")
+        verbose_name_plural = _("payers")
+        ordering = ["kind", "code"]
+
+    def __str__(self) -> str:
+        return _localized(self.name_zh, self.name_en)
+
+
+class Plan(models.Model):
+    class Scheme(models.TextChoices):
+        EMPLOYEE = "employee", _("Employee basic medical insurance")
+        RESIDENT = "resident", _("Urban and rural resident basic medical insurance")
+        COMMERCIAL = "commercial", _("Commercial health plan")
+
+    payer = models.ForeignKey(Payer, on_delete=models.PROTECT, related_name="plans")
+    code = models.SlugField(_("code"), max_length=60, unique=True)
+    name_zh = models.CharField(_("name (Chinese)"), max_length=100)
+    name_en = models.CharField(_("name (English)"), max_length=100, blank=True)
+    scheme = models.CharField(_("scheme"), max_length=20, choices=Scheme.choices)
+    is_active = models.BooleanField(_("open for enrolment"), default=True)
+
+    class Meta:
+        verbose_name = _("plan")
+        verbose_name_plural = _("plans")
+        ordering = ["payer__kind", "code"]
+
+    def __str__(self) -> str:
+        return _localized(self.name_zh, self.name_en)
+
+    @property
+    def is_social(self) -> bool:
+        return self.scheme != self.Scheme.COMMERCIAL
+
+
+class PlanVersion(models.Model):
+    """A plan's figures from a date on; the version in force on a service date applies."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="versions")
+    effective_from = models.DateField(_("effective from"))
+    source = models.CharField(
+        _("source"), max_length=300, help_text=_("The notice or policy wording, with its year.")
+    )
+    deductible_fen = models.PositiveBigIntegerField(_("annual deductible (fen)"), default=0)
+    annual_cap_fen = models.PositiveBigIntegerField(
+        _("annual cap (fen)"), help_text=_("The pool's cap, or the commercial annual maximum.")
+    )
+    per_claim_maximum_fen = models.PositiveBigIntegerField(
+        _("per-claim maximum (fen)"), null=True, blank=True
+    )
+    yi_self_paid_bp = models.PositiveIntegerField(
+        _("category B self-paid first portion (basis points)"), default=0
+    )
+    chronic_ratio_bp = models.PositiveIntegerField(
+        _("chronic disease ratio (basis points)"), default=0
+    )
+    chronic_annual_cap_fen = models.PositiveBigIntegerField(
+        _("chronic disease annual cap (fen)"), default=0
+    )
+    account_usable = models.BooleanField(_("personal account may pay"), default=False)
+    waiting_days = models.PositiveIntegerField(_("waiting period (days)"), default=0)
+    manual_review_over_fen = models.PositiveBigIntegerField(
+        _("claims over this go to manual review (fen)"), null=True, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("plan version")
+        verbose_name_plural = _("plan versions")
+        ordering = ["plan", "-effective_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "effective_from"], name="insurance_one_version_per_date"
+            ),
+            models.CheckConstraint(
+                condition=Q(yi_self_paid_bp__lte=10_000) & Q(chronic_ratio_bp__lte=10_000),
+                name="insurance_version_ratios_at_most_whole",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan} {self.effective_from:%Y-%m-%d}"
+
+
+class ProviderLevel(models.TextChoices):
+    ANY = "", _("Any level")
+    PRIMARY = "primary", _("Primary (community) provider")
+    SECONDARY = "secondary", _("Secondary hospital")
+    TERTIARY = "tertiary", _("Tertiary hospital")
+
+
+class Category(models.TextChoices):
+    """The engine's item categories, with their names for people."""
+
+    DRUG_JIA = ItemCategory.DRUG_JIA.value, _("Category A drug")
+    DRUG_YI = ItemCategory.DRUG_YI.value, _("Category B drug")
+    DRUG_BING = ItemCategory.DRUG_BING.value, _("Category C drug")
+    DRUG_UNLISTED = ItemCategory.DRUG_UNLISTED.value, _("Drug outside the catalogue")
+    VISIT = ItemCategory.VISIT.value, _("Outpatient visit")
+
+
+class CategoryRatio(models.Model):
+    """The share a plan pays for a category of item, for a provider level (or any level)."""
+
+    version = models.ForeignKey(PlanVersion, on_delete=models.CASCADE, related_name="ratios")
+    category = models.CharField(
+        _("item category"),
+        max_length=20,
+        choices=Category.choices,
+    )
+    provider_level = models.CharField(
+        _("provider level"), max_length=20, choices=ProviderLevel.choices, blank=True
+    )
+    ratio_bp = models.PositiveIntegerField(_("ratio (basis points)"))
+
+    class Meta:
+        verbose_name = _("category ratio")
+        verbose_name_plural = _("category ratios")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["version", "category", "provider_level"],
+                name="insurance_one_ratio_per_category_level",
+            ),
+            models.CheckConstraint(
+                condition=Q(ratio_bp__lte=10_000), name="insurance_ratio_at_most_whole"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category} {self.provider_level or '*'} {self.ratio_bp / 100:g}%"
+
+
+class ChronicDisease(models.Model):
+    """A 门诊慢特病 the version lists, by ICD-10 prefix."""
+
+    version = models.ForeignKey(PlanVersion, on_delete=models.CASCADE, related_name="chronic")
+    icd10_prefix = models.CharField(_("ICD-10 prefix"), max_length=10)
+    name = models.CharField(_("name"), max_length=100)
+
+    class Meta:
+        verbose_name = _("chronic or special disease")
+        verbose_name_plural = _("chronic and special diseases")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["version", "icd10_prefix"], name="insurance_one_chronic_per_prefix"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.icd10_prefix} {self.name}"
+
+
+class Exclusion(models.Model):
+    class Kind(models.TextChoices):
+        DIAGNOSIS = "diagnosis", _("Diagnosis (ICD-10 prefix)")
+        DRUG = "drug", _("Drug (formulary code)")
+
+    version = models.ForeignKey(PlanVersion, on_delete=models.CASCADE, related_name="exclusions")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    code = models.CharField(_("code"), max_length=60)
+
+    class Meta:
+        verbose_name = _("exclusion")
+        verbose_name_plural = _("exclusions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["version", "kind", "code"], name="insurance_one_exclusion_per_code"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.code}"
+
+
+class Policy(models.Model):
+    """A patient profile's membership of a plan. Social settles first (priority 1), then
+    commercial plans in priority order."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        SUSPENDED = "suspended", _("Suspended")
+        ENDED = "ended", _("Ended")
+
+    patient = models.ForeignKey(
+        "accounts.PatientProfile", on_delete=models.PROTECT, related_name="policies"
+    )
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="policies")
+    member_number = models.CharField(_("member number"), max_length=40)
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.ACTIVE
+    )
+    priority = models.PositiveSmallIntegerField(_("priority"), default=1)
+    account_balance_fen = models.PositiveBigIntegerField(
+        _("personal account balance (fen)"), default=0
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("policy")
+        verbose_name_plural = _("policies")
+        ordering = ["patient", "priority", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "member_number"], name="insurance_one_policy_per_member_number"
+            ),
+            models.UniqueConstraint(
+                fields=["patient", "plan"],
+                condition=Q(status="active"),
+                name="insurance_one_active_policy_per_plan",
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=models.F("starts_on")),
+                name="insurance_policy_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan} {self.member_number}"
+
+
+class PolicyYear(models.Model):
+    """The year-to-date accumulators of a policy; moved only under a row lock, by settlement
+    and its reversal."""
+
+    policy = models.ForeignKey(Policy, on_delete=models.PROTECT, related_name="years")
+    year = models.PositiveSmallIntegerField(_("year"))
+    deductible_met_fen = models.PositiveBigIntegerField(_("deductible met (fen)"), default=0)
+    pool_paid_fen = models.PositiveBigIntegerField(_("paid by the plan (fen)"), default=0)
+    chronic_paid_fen = models.PositiveBigIntegerField(_("chronic disease paid (fen)"), default=0)
+
+    class Meta:
+        verbose_name = _("policy year")
+        verbose_name_plural = _("policy years")
+        constraints = [
+            models.UniqueConstraint(fields=["policy", "year"], name="insurance_one_year_per_policy")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.policy} {self.year}"

@@ -1,1 +1,134 @@
-"""Reads of insurance, with the joins each caller needs."""
+"""Reads of insurance: the plan version in force, the engine's rules from it, policies and
+what they still cover."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+from django.utils.translation import gettext as _
+
+from core.exceptions import NotFound
+from insurance.adjudication import CommercialRules, SocialRules
+from insurance.models import CategoryRatio, PlanVersion, Policy, PolicyYear
+
+
+def plan_version_in_force(*, plan_id: int, on: dt.date) -> PlanVersion | None:
+    """The version whose effective date is the latest on or before the date, with its ratios,
+    chronic diseases and exclusions."""
+    return (
+        PlanVersion.objects.filter(plan_id=plan_id, effective_from__lte=on)
+        .prefetch_related("ratios", "chronic", "exclusions")
+        .order_by("-effective_from")
+        .first()
+    )
+
+
+def _ratios(version: PlanVersion, provider_level: str) -> dict[str, int]:
+    """A ratio set for the provider's level wins over the one for any level."""
+    ratios: dict[str, int] = {}
+    rows: list[CategoryRatio] = list(version.ratios.all())
+    for row in sorted(rows, key=lambda r: r.provider_level != ""):
+        if row.provider_level in ("", provider_level):
+            ratios[row.category] = row.ratio_bp
+    return ratios
+
+
+def social_rules(*, version: PlanVersion, provider_level: str = "") -> SocialRules:
+    return SocialRules(
+        deductible=version.deductible_fen,
+        annual_cap=version.annual_cap_fen,
+        ratios=_ratios(version, provider_level),
+        yi_self_paid=version.yi_self_paid_bp,
+        chronic_prefixes=tuple(sorted(c.icd10_prefix for c in version.chronic.all())),
+        chronic_ratio=version.chronic_ratio_bp,
+        chronic_annual_cap=version.chronic_annual_cap_fen,
+        account_usable=version.account_usable,
+    )
+
+
+def commercial_rules(
+    *, version: PlanVersion, policy: Policy, provider_level: str = ""
+) -> CommercialRules:
+    exclusions = list(version.exclusions.all())
+    return CommercialRules(
+        deductible=version.deductible_fen,
+        coinsurance=_ratios(version, provider_level),
+        per_claim_maximum=(
+            version.per_claim_maximum_fen
+            if version.per_claim_maximum_fen is not None
+            else version.annual_cap_fen
+        ),
+        annual_maximum=version.annual_cap_fen,
+        policy_starts_on=policy.starts_on,
+        waiting_days=version.waiting_days,
+        excluded_diagnosis_prefixes=tuple(
+            sorted(e.code for e in exclusions if e.kind == e.Kind.DIAGNOSIS)
+        ),
+        excluded_drug_codes=tuple(sorted(e.code for e in exclusions if e.kind == e.Kind.DRUG)),
+    )
+
+
+def policy_list(*, account: Any) -> QuerySet[Policy]:
+    """The policies of the people this account acts for, social first."""
+    return (
+        Policy.objects.filter(patient__account_id=account.pk)
+        .select_related("plan__payer", "patient")
+        .order_by("patient_id", "priority", "id")
+    )
+
+
+def policy_get(*, account: Any, policy_id: int) -> Policy:
+    policy = policy_list(account=account).filter(pk=policy_id).first()
+    if policy is None:
+        raise NotFound(_("Policy not found."))
+    return policy
+
+
+def policies_in_force(*, patient_id: int, on: dt.date) -> list[Policy]:
+    """The patient's active policies covering the date, in settlement order."""
+    return list(
+        Policy.objects.filter(patient_id=patient_id, status=Policy.Status.ACTIVE, starts_on__lte=on)
+        .exclude(ends_on__lt=on)
+        .select_related("plan__payer")
+        .prefetch_related(Prefetch("years", queryset=PolicyYear.objects.filter(year=on.year)))
+        .order_by("priority", "id")
+    )
+
+
+@dataclass(frozen=True)
+class Eligibility:
+    policy: Policy
+    on: dt.date
+    is_active: bool
+    reason: str
+    version: PlanVersion | None = None
+    deductible_remaining_fen: int = 0
+    cap_remaining_fen: int = 0
+    chronic_cap_remaining_fen: int = 0
+    account_balance_fen: int = 0
+
+
+def policy_eligibility(*, policy: Policy, on: dt.date) -> Eligibility:
+    """Whether the policy covers the date, and what is left of this year's deductible and cap."""
+    if policy.status != Policy.Status.ACTIVE:
+        return Eligibility(policy, on, False, policy.get_status_display())
+    if on < policy.starts_on or (policy.ends_on is not None and on > policy.ends_on):
+        return Eligibility(policy, on, False, _("The policy does not cover this date."))
+    version = plan_version_in_force(plan_id=policy.plan_id, on=on)
+    if version is None:
+        return Eligibility(policy, on, False, _("The plan has no benefits in force on this date."))
+    year = PolicyYear.objects.filter(policy=policy, year=on.year).first() or PolicyYear()
+    return Eligibility(
+        policy,
+        on,
+        True,
+        "",
+        version=version,
+        deductible_remaining_fen=max(version.deductible_fen - year.deductible_met_fen, 0),
+        cap_remaining_fen=max(version.annual_cap_fen - year.pool_paid_fen, 0),
+        chronic_cap_remaining_fen=max(version.chronic_annual_cap_fen - year.chronic_paid_fen, 0),
+        account_balance_fen=policy.account_balance_fen if version.account_usable else 0,
+    )

@@ -1,4 +1,13 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from insurance.api import views
 
 app_name = "insurance_api"
-urlpatterns: list = []
+urlpatterns = [
+    path("policies/", views.PolicyListCreateApi.as_view(), name="policy-list"),
+    path(
+        "policies/<int:id>/eligibility/",
+        views.PolicyEligibilityApi.as_view(),
+        name="policy-eligibility",
+    ),
+]
