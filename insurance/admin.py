@@ -3,9 +3,13 @@ member number or patient."""
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
+from core.exceptions import DomainError
 from insurance.models import (
     CategoryRatio,
     ChronicDisease,
@@ -15,7 +19,10 @@ from insurance.models import (
     PlanVersion,
     Policy,
     PolicyYear,
+    Settlement,
+    SettlementLine,
 )
+from insurance.services import settlement_reverse
 
 
 @admin.register(Payer)
@@ -85,3 +92,71 @@ class PolicyAdmin(admin.ModelAdmin):
     raw_id_fields = ["patient"]
     readonly_fields = ["created_at", "created_by"]
     inlines = [PolicyYearInline]
+
+
+SETTLEMENT_LINE_FIELDS = (
+    "ref",
+    "category",
+    "code",
+    "description",
+    "billed_fen",
+    "ownpay_full_fen",
+    "preselfpay_fen",
+    "deductible_fen",
+    "pool_fen",
+    "account_fen",
+    "commercial_fen",
+    "cash_fen",
+    "reasons",
+)
+
+
+class SettlementLineInline(admin.TabularInline):
+    model = SettlementLine
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = SETTLEMENT_LINE_FIELDS
+
+
+@admin.register(Settlement)
+class SettlementAdmin(admin.ModelAdmin):
+    list_display = [
+        "reference",
+        "patient",
+        "status",
+        "billed_fen",
+        "social_pool_fen",
+        "account_fen",
+        "commercial_fen",
+        "cash_fen",
+        "confirmed_at",
+    ]
+    list_filter = ["status", "service_date"]
+    search_fields = ["reference", "patient__real_name", "social_policy__member_number"]
+    search_help_text = _("Expense (e.g. order:123), patient name or member number.")
+    list_select_related = ["patient"]
+    date_hierarchy = "service_date"
+    # A settlement changes only through its services: quoted, confirmed, reversed.
+    readonly_fields = [field.name for field in Settlement._meta.fields]
+    inlines = [SettlementLineInline]
+    actions = ["reverse_settlements"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.action(description=_("Reverse the selected settlements (refund)"))
+    def reverse_settlements(self, request: HttpRequest, queryset: QuerySet[Settlement]) -> None:
+        done = 0
+        for settlement in queryset.filter(status=Settlement.Status.CONFIRMED):
+            try:
+                settlement_reverse(settlement_id=settlement.pk, reason="reversed by an operator")
+            except DomainError as error:
+                self.message_user(request, f"{settlement}: {error.message}", messages.ERROR)
+            else:
+                done += 1
+        self.message_user(
+            request,
+            ngettext("%(count)d settlement reversed.", "%(count)d settlements reversed.", done)
+            % {"count": done},
+            messages.SUCCESS,
+        )

@@ -270,3 +270,110 @@ class PolicyYear(models.Model):
 
     def __str__(self) -> str:
         return f"{self.policy} {self.year}"
+
+
+class Settlement(models.Model):
+    """One expense settled with the patient's payers at the point of sale: quoted (预结算),
+    confirmed (结算: the accumulators move) and, on a refund or cancellation, reversed (冲正)
+    exactly once. The reference names the expense; a confirmed expense is never settled twice.
+    """
+
+    class Status(models.TextChoices):
+        QUOTED = "quoted", _("Quoted")
+        CONFIRMED = "confirmed", _("Settled")
+        REVERSED = "reversed", _("Reversed")
+
+    patient = models.ForeignKey(
+        "accounts.PatientProfile", on_delete=models.PROTECT, related_name="settlements"
+    )
+    reference = models.CharField(
+        _("expense"), max_length=80, help_text=_("What was bought, e.g. order:123.")
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.QUOTED
+    )
+    service_date = models.DateField(_("service date"))
+    provider_level = models.CharField(
+        _("provider level"), max_length=20, choices=ProviderLevel.choices, blank=True
+    )
+    quote_expires_at = models.DateTimeField(_("quote expires at"))
+    social_policy = models.ForeignKey(
+        Policy, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    commercial_policy = models.ForeignKey(
+        Policy, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # What the settlement moves on each policy's year, so a reversal restores exactly that.
+    social_deductible_fen = models.PositiveBigIntegerField(default=0)
+    social_pool_fen = models.PositiveBigIntegerField(default=0)
+    social_chronic_fen = models.PositiveBigIntegerField(default=0)
+    account_fen = models.PositiveBigIntegerField(_("personal account (fen)"), default=0)
+    commercial_deductible_fen = models.PositiveBigIntegerField(default=0)
+    commercial_fen = models.PositiveBigIntegerField(_("commercial plan (fen)"), default=0)
+    billed_fen = models.PositiveBigIntegerField(_("billed (fen)"))
+    cash_fen = models.PositiveBigIntegerField(_("patient pays (fen)"))
+    created_at = models.DateTimeField(auto_now_add=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    reversed_at = models.DateTimeField(null=True, blank=True)
+    reversal_reason = models.CharField(_("reversal reason"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("settlement")
+        verbose_name_plural = _("settlements")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["reference"],
+                condition=Q(status="confirmed"),
+                name="insurance_one_confirmed_settlement_per_expense",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.get_status_display()}"
+
+    @property
+    def insurer_fen(self) -> int:
+        """统筹 and the commercial plan together (hifp_pay + the insurer's share)."""
+        return self.social_pool_fen + self.social_chronic_fen + self.commercial_fen
+
+
+class SettlementLine(models.Model):
+    """A line of a settlement with its split, in the interface's terms."""
+
+    settlement = models.ForeignKey(Settlement, on_delete=models.CASCADE, related_name="lines")
+    ref = models.CharField(_("line"), max_length=80)
+    service_date = models.DateField(_("service date"))
+    category = models.CharField(_("item category"), max_length=20, choices=Category.choices)
+    code = models.CharField(_("item code"), max_length=60)
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    diagnoses = models.JSONField(_("diagnoses"), default=list, blank=True)
+    billed_fen = models.PositiveBigIntegerField(_("billed (fen)"))
+    ownpay_full_fen = models.PositiveBigIntegerField(_("fully self-paid (fen)"), default=0)
+    preselfpay_fen = models.PositiveBigIntegerField(_("self-paid first portion (fen)"), default=0)
+    deductible_fen = models.PositiveBigIntegerField(_("deductible (fen)"), default=0)
+    pool_fen = models.PositiveBigIntegerField(_("pool (fen)"), default=0)
+    account_fen = models.PositiveBigIntegerField(_("personal account (fen)"), default=0)
+    commercial_fen = models.PositiveBigIntegerField(_("commercial plan (fen)"), default=0)
+    cash_fen = models.PositiveBigIntegerField(_("patient pays (fen)"), default=0)
+    # [[reason code, fen], ...]: rendered in the reader's language when read.
+    reasons = models.JSONField(_("reasons"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("settlement line")
+        verbose_name_plural = _("settlement lines")
+        constraints = [
+            models.UniqueConstraint(fields=["settlement", "ref"], name="insurance_line_ref_unique"),
+            models.CheckConstraint(
+                condition=Q(
+                    billed_fen=models.F("pool_fen")
+                    + models.F("account_fen")
+                    + models.F("commercial_fen")
+                    + models.F("cash_fen")
+                ),
+                name="insurance_line_parts_add_up",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ref} {self.billed_fen}"
