@@ -353,6 +353,12 @@ SPECTACULAR_SETTINGS = {
         "PrescriptionStatusEnum": "hospital.prescriptions.models.Prescription.Status",
         "PrescriptionReviewReasonEnum": "hospital.prescriptions.models.Prescription.ReviewReason",
         "RenewalRequestStatusEnum": "hospital.prescriptions.models.RenewalRequest.Status",
+        "CategoryEnum": "hospital.records.models.Allergy.Category",
+        "InsuranceItemCategoryEnum": "insurance.models.Category",
+        "PolicyStatusEnum": "insurance.models.Policy.Status",
+        "ClaimStatusEnum": "insurance.models.Claim.Status",
+        "ClaimReviewReasonEnum": "insurance.models.Claim.ReviewReason",
+        "ClaimLineDecisionEnum": "insurance.models.ClaimLine.Decision",
     },
 }
 

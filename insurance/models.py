@@ -4,6 +4,8 @@ in code. Amounts are integer fen and ratios basis points, as the engine takes th
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -377,3 +379,138 @@ class SettlementLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ref} {self.billed_fen}"
+
+
+class Claim(models.Model):
+    """A request to be reimbursed for an expense not settled at the point of sale: a paid order
+    or consultation, or an outside receipt with its documents."""
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", _("Submitted")
+        IN_REVIEW = "in_review", _("In manual review")
+        APPROVED = "approved", _("Approved")
+        DENIED = "denied", _("Denied")
+        PAID = "paid", _("Paid")
+
+    class ReviewReason(models.TextChoices):
+        OVER_THRESHOLD = "over_threshold", _("Over the amount the plan reviews by hand")
+        MISSING_DOCUMENT = "missing_document", _("An outside receipt without documents")
+        SUSPECTED_DUPLICATE = "suspected_duplicate", _("Looks like an expense already claimed")
+
+    patient = models.ForeignKey(
+        "accounts.PatientProfile", on_delete=models.PROTECT, related_name="claims"
+    )
+    policy = models.ForeignKey(Policy, on_delete=models.PROTECT, related_name="claims")
+    expense_reference = models.CharField(
+        _("expense"),
+        max_length=80,
+        help_text=_("What is claimed, e.g. order:123, or the outside receipt's number."),
+    )
+    is_outside_receipt = models.BooleanField(_("outside receipt"), default=False)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.SUBMITTED
+    )
+    review_reason = models.CharField(
+        _("why in review"), max_length=30, choices=ReviewReason.choices, blank=True
+    )
+    billed_fen = models.PositiveBigIntegerField(_("billed (fen)"))
+    approved_fen = models.PositiveBigIntegerField(_("approved (fen)"), default=0)
+    # What the approval moved on the policy's year, so nothing is counted twice.
+    deductible_used_fen = models.PositiveBigIntegerField(default=0)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="claims_assigned",
+        verbose_name=_("claims officer"),
+    )
+    assigned_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("claim")
+        verbose_name_plural = _("claims")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # The same expense is never paid twice: one claim per expense and policy, whatever
+            # its state (a denied claim is decided; it is appealed, not filed again).
+            models.UniqueConstraint(
+                fields=["policy", "expense_reference"], name="insurance_one_claim_per_expense"
+            ),
+            models.CheckConstraint(
+                condition=Q(approved_fen__lte=models.F("billed_fen")),
+                name="insurance_claim_approved_at_most_billed",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "created_at"], name="insurance_claim_queue")]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.expense_reference}"
+
+
+class ClaimLine(models.Model):
+    class Decision(models.TextChoices):
+        PENDING = "", _("Not decided")
+        APPROVE = "approve", _("Approve")
+        ADJUST = "adjust", _("Adjust")
+        DENY = "deny", _("Deny")
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="lines")
+    ref = models.CharField(_("line"), max_length=80)
+    service_date = models.DateField(_("service date"))
+    category = models.CharField(_("item category"), max_length=20, choices=Category.choices)
+    code = models.CharField(_("item code"), max_length=60)
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    diagnoses = models.JSONField(_("diagnoses"), default=list, blank=True)
+    billed_fen = models.PositiveBigIntegerField(_("billed (fen)"))
+    # The engine's proposal, kept beside the decision so the officer sees both.
+    proposed_fen = models.PositiveBigIntegerField(_("the rules propose (fen)"), default=0)
+    reasons = models.JSONField(_("reasons"), default=list, blank=True)
+    decision = models.CharField(_("decision"), max_length=10, choices=Decision.choices, blank=True)
+    approved_fen = models.PositiveBigIntegerField(_("approved (fen)"), default=0)
+    decision_note = models.CharField(_("reason for the decision"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("claim line")
+        verbose_name_plural = _("claim lines")
+        constraints = [
+            models.UniqueConstraint(fields=["claim", "ref"], name="insurance_claim_line_unique"),
+            models.CheckConstraint(
+                condition=Q(approved_fen__lte=models.F("billed_fen"))
+                & Q(proposed_fen__lte=models.F("billed_fen")),
+                name="insurance_claim_line_at_most_billed",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ref} {self.billed_fen}"
+
+
+def claim_document_path(document: ClaimDocument, filename: str) -> str:
+    # A random name: the uploaded one is not trusted and may identify the patient.
+    extension = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}.get(
+        document.content_type, "bin"
+    )
+    return f"claims/{document.claim_id}/{uuid.uuid4().hex}.{extension}"
+
+
+class ClaimDocument(models.Model):
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="documents")
+    file = models.FileField(_("file"), upload_to=claim_document_path, max_length=200)
+    content_type = models.CharField(_("content type"), max_length=50)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("claim document")
+        verbose_name_plural = _("claim documents")
+
+    def __str__(self) -> str:
+        return self.file.name or ""

@@ -7,12 +7,12 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from core.exceptions import NotFound
 from insurance.adjudication import CommercialRules, SocialRules
-from insurance.models import CategoryRatio, PlanVersion, Policy, PolicyYear
+from insurance.models import CategoryRatio, Claim, ClaimLine, PlanVersion, Policy, PolicyYear
 
 
 def plan_version_in_force(*, plan_id: int, on: dt.date) -> PlanVersion | None:
@@ -131,4 +131,35 @@ def policy_eligibility(*, policy: Policy, on: dt.date) -> Eligibility:
         cap_remaining_fen=max(version.annual_cap_fen - year.pool_paid_fen, 0),
         chronic_cap_remaining_fen=max(version.chronic_annual_cap_fen - year.chronic_paid_fen, 0),
         account_balance_fen=policy.account_balance_fen if version.account_usable else 0,
+    )
+
+
+def claim_list_for_patient(*, account: Any) -> QuerySet[Claim]:
+    return (
+        Claim.objects.filter(patient__account_id=account.pk)
+        .select_related("policy__plan")
+        .order_by("-created_at", "-id")
+    )
+
+
+def claim_get(*, user: Any, claim_id: int) -> Claim:
+    """The claim for the account that filed it, or for the claims officer who has taken it;
+    anyone else's is not found."""
+    claims = Claim.objects.select_related("policy__plan__payer", "patient").prefetch_related(
+        Prefetch("lines", queryset=ClaimLine.objects.order_by("id")), "documents"
+    )
+    claim = claims.filter(
+        Q(pk=claim_id) & (Q(patient__account_id=user.pk) | Q(assigned_to_id=user.pk))
+    ).first()
+    if claim is None:
+        raise NotFound(_("Claim not found."))
+    return claim
+
+
+def claim_review_queue() -> QuerySet[Claim]:
+    """Claims waiting for a claims officer, oldest first, with who has taken them."""
+    return (
+        Claim.objects.filter(status=Claim.Status.IN_REVIEW)
+        .select_related("policy__plan", "patient", "assigned_to")
+        .order_by("created_at", "id")
     )

@@ -10,4 +10,13 @@ urlpatterns = [
         views.PolicyEligibilityApi.as_view(),
         name="policy-eligibility",
     ),
+    path("claims/", views.ClaimListCreateApi.as_view(), name="claim-list"),
+    path("claims/next/", views.ClaimTakeNextApi.as_view(), name="claim-take-next"),
+    path("claims/<int:id>/", views.ClaimDetailApi.as_view(), name="claim-detail"),
+    path(
+        "claims/<int:id>/documents/",
+        views.ClaimDocumentCreateApi.as_view(),
+        name="claim-document-create",
+    ),
+    path("claims/<int:id>/decide/", views.ClaimDecideApi.as_view(), name="claim-decide"),
 ]

@@ -1,0 +1,27 @@
+"""Writes and state transitions of insurance: one function per domain operation."""
+
+from insurance.services.claims import (
+    claim_adjudicate,
+    claim_decide,
+    claim_document_add,
+    claim_submit,
+    claim_take_next,
+)
+from insurance.services.policies import policy_add
+from insurance.services.settlement import (
+    settlement_confirm,
+    settlement_quote,
+    settlement_reverse,
+)
+
+__all__ = [
+    "claim_adjudicate",
+    "claim_decide",
+    "claim_document_add",
+    "claim_submit",
+    "claim_take_next",
+    "policy_add",
+    "settlement_confirm",
+    "settlement_quote",
+    "settlement_reverse",
+]

@@ -1,0 +1,357 @@
+"""Reimbursement claims: submitted by the patient, adjudicated by the rules, sent to a claims
+officer when the rules say so, decided per line. The same expense is claimed once per policy."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from audit.services import access_log_record
+from core.exceptions import Conflict, DomainError, InvalidTransition, NotAllowed, NotFound
+from core.uploads import JPEG, PDF, PNG, upload_content_type
+from insurance import selectors
+from insurance.adjudication import Adjudication, ClaimLine, ItemCategory
+from insurance.models import Claim, ClaimDocument, Policy, PolicyYear
+from insurance.models import ClaimLine as ClaimLineRow
+from insurance.services.coverage import (
+    Coverage,
+    Moves,
+    adjudicate_coverage,
+    coverage_for,
+    move_years,
+    moves_of,
+)
+
+CLAIM_DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
+S = Claim.Status
+
+
+def _policies_of(policy: Policy) -> tuple[Policy | None, Policy | None]:
+    return (policy, None) if policy.plan.is_social else (None, policy)
+
+
+def _paid_part(claim: Claim, split: Any) -> int:
+    """What this claim's policy pays of a line: the pool for a social policy, the insurer's
+    share for a commercial one."""
+    return split.pool if claim.policy.plan.is_social else split.commercial
+
+
+@transaction.atomic
+def claim_submit(
+    *,
+    account: Any,
+    policy_id: int,
+    expense_reference: str,
+    lines: list[ClaimLine],
+    descriptions: dict[str, str] | None = None,
+    is_outside_receipt: bool = False,
+) -> Claim:
+    """Files a claim on one of the account's policies; the rules then adjudicate it (a task).
+    A second claim for the same expense on the same policy is a conflict (409)."""
+    policy = selectors.policy_get(account=account, policy_id=policy_id)
+    reference = expense_reference.strip()
+    if not reference:
+        raise DomainError(_("Say what expense is claimed."), field="expense_reference")
+    if not lines:
+        raise DomainError(_("A claim needs at least one line."), field="lines")
+    refs = [line.ref for line in lines]
+    if len(set(refs)) != len(refs):
+        raise DomainError(_("Each line needs its own reference."), field="lines")
+    try:
+        with transaction.atomic():
+            claim = Claim.objects.create(
+                patient_id=policy.patient_id,
+                policy=policy,
+                expense_reference=reference,
+                is_outside_receipt=is_outside_receipt,
+                billed_fen=sum(line.billed for line in lines),
+                submitted_by=account,
+            )
+    except IntegrityError as error:
+        raise Conflict(
+            _("This expense has already been claimed on this policy."), code="already_claimed"
+        ) from error
+    ClaimLineRow.objects.bulk_create(
+        ClaimLineRow(
+            claim=claim,
+            ref=line.ref,
+            service_date=line.service_date,
+            category=line.category.value,
+            code=line.code,
+            description=(descriptions or {}).get(line.ref, "")[:200],
+            diagnoses=list(line.diagnoses),
+            billed_fen=line.billed,
+        )
+        for line in lines
+    )
+    access_log_record(
+        actor=account,
+        patient_id=claim.patient_id,
+        object_type="insurance.claim",
+        object_id=claim.pk,
+        action="create",
+    )
+    from insurance.tasks import adjudicate_claim
+
+    adjudicate_claim.delay_on_commit(claim.pk)
+    return claim
+
+
+@transaction.atomic
+def claim_document_add(*, account: Any, claim_id: int, upload: Any) -> ClaimDocument:
+    """Attaches a receipt or report (PDF, JPEG or PNG) to a claim not yet decided."""
+    claim = (
+        Claim.objects.select_for_update(no_key=True)
+        .filter(pk=claim_id, patient__account_id=account.pk)
+        .first()
+    )
+    if claim is None:
+        raise NotFound(_("Claim not found."))
+    if claim.status not in (S.SUBMITTED, S.IN_REVIEW):
+        raise InvalidTransition(claim.status, "add a document")
+    content_type = upload_content_type(
+        upload,
+        allowed={PDF, JPEG, PNG},
+        max_bytes=CLAIM_DOCUMENT_MAX_BYTES,
+        field="file",
+        too_large=_("A document may be at most %(mb)s MB."),
+        wrong_type=_("Upload a PDF, JPEG or PNG."),
+    )
+    document = ClaimDocument(claim=claim, content_type=content_type, uploaded_by=account)
+    document.file.save(upload.name or "document", upload, save=False)
+    document.save()
+    access_log_record(
+        actor=account,
+        patient_id=claim.patient_id,
+        object_type="insurance.claimdocument",
+        object_id=document.pk,
+        action="create",
+    )
+    return document
+
+
+def _lines(claim: Claim) -> list[ClaimLine]:
+    return [
+        ClaimLine(
+            ref=row.ref,
+            service_date=row.service_date,
+            category=ItemCategory(row.category),
+            code=row.code,
+            billed=row.billed_fen,
+            diagnoses=tuple(row.diagnoses),
+        )
+        for row in claim.lines.order_by("id")
+    ]
+
+
+def _fingerprint(claim: Claim) -> str:
+    """The expense as the lines describe it: dates, codes and amounts, whatever its reference."""
+    parts = sorted(f"{row.service_date}|{row.code}|{row.billed_fen}" for row in claim.lines.all())
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def _suspected_duplicate(claim: Claim) -> bool:
+    # The same lines under another reference, on any of the patient's policies: a receipt
+    # claimed again under a new number, or on a second plan for the same share.
+    mine = _fingerprint(claim)
+    others = (
+        Claim.objects.filter(patient_id=claim.patient_id, billed_fen=claim.billed_fen)
+        .exclude(pk=claim.pk)
+        .exclude(status=S.DENIED)
+        .prefetch_related("lines")
+    )
+    return any(_fingerprint(other) == mine for other in others)
+
+
+def _review_reason(claim: Claim, coverage: Coverage, proposed: int) -> str:
+    version = selectors.plan_version_in_force(
+        plan_id=claim.policy.plan_id, on=min(row.service_date for row in claim.lines.all())
+    )
+    threshold = version.manual_review_over_fen if version is not None else None
+    if threshold is not None and proposed > threshold:
+        return Claim.ReviewReason.OVER_THRESHOLD
+    if claim.is_outside_receipt and not claim.documents.exists():
+        return Claim.ReviewReason.MISSING_DOCUMENT
+    if _suspected_duplicate(claim):
+        return Claim.ReviewReason.SUSPECTED_DUPLICATE
+    return ""
+
+
+def _lock_coverage(claim: Claim) -> Coverage:
+    on = min(row.service_date for row in claim.lines.all())
+    return coverage_for(
+        patient_id=claim.patient_id,
+        on=on,
+        provider_level="",
+        policies=_policies_of(claim.policy),
+        lock=True,
+    )
+
+
+def _approve(claim: Claim, coverage: Coverage, result: Adjudication, approved: int) -> None:
+    """Moves the policy's year by what is approved: the deductible the rules used, and the
+    amount paid (never more than the rules' remaining cap allows, checked by the caller)."""
+    moves = moves_of(coverage, result)
+    if claim.policy.plan.is_social:
+        moves = Moves(social_deductible=moves.social_deductible, social_pool=approved)
+    else:
+        moves = Moves(commercial_deductible=moves.commercial_deductible, commercial=approved)
+    social, commercial = _policies_of(claim.policy)
+    move_years(
+        social_policy_id=social.pk if social else None,
+        commercial_policy_id=commercial.pk if commercial else None,
+        year=min(row.service_date for row in claim.lines.all()).year,
+        moves=moves,
+        sign=+1,
+    )
+    claim.deductible_used_fen = moves.social_deductible + moves.commercial_deductible
+    claim.approved_fen = approved
+    claim.decided_at = timezone.now()
+    claim.status = S.APPROVED if approved > 0 else S.DENIED
+
+
+@transaction.atomic
+def claim_adjudicate(*, claim_id: int) -> Claim:
+    """The rules' pass over a submitted claim: each line's proposed amount and reasons; then
+    either manual review (over the plan's threshold, an outside receipt without documents, a
+    suspected duplicate) or an automatic decision. Running it again does nothing twice."""
+    claim = (
+        Claim.objects.select_for_update(no_key=True).select_related("policy__plan").get(pk=claim_id)
+    )
+    if claim.status != S.SUBMITTED:
+        return claim
+    coverage = _lock_coverage(claim)
+    result = adjudicate_coverage(coverage, _lines(claim))
+    splits = {split.ref: split for split in result.lines}
+    rows = list(claim.lines.all())
+    for row in rows:
+        split = splits[row.ref]
+        row.proposed_fen = _paid_part(claim, split)
+        row.reasons = [[reason.code.value, reason.amount] for reason in split.reasons]
+    proposed = sum(row.proposed_fen for row in rows)
+    claim.review_reason = _review_reason(claim, coverage, proposed)
+    if claim.review_reason:
+        claim.status = S.IN_REVIEW
+    else:
+        for row in rows:
+            row.decision = ClaimLineRow.Decision.APPROVE
+            row.approved_fen = row.proposed_fen
+        _approve(claim, coverage, result, proposed)
+    ClaimLineRow.objects.bulk_update(rows, ["proposed_fen", "reasons", "decision", "approved_fen"])
+    claim.save(
+        update_fields=[
+            "status",
+            "review_reason",
+            "approved_fen",
+            "deductible_used_fen",
+            "decided_at",
+        ]
+    )
+    return claim
+
+
+@transaction.atomic
+def claim_take_next(*, officer: Any) -> Claim | None:
+    """The claims officer's next claim from the review queue, oldest first; one already taken
+    and not decided comes back first. Two officers never take the same claim."""
+    mine = Claim.objects.filter(assigned_to=officer, status=S.IN_REVIEW).order_by("assigned_at")
+    if (claim := mine.first()) is not None:
+        return claim
+    claim = (
+        Claim.objects.select_for_update(skip_locked=True, no_key=True)
+        .filter(status=S.IN_REVIEW, assigned_to__isnull=True)
+        .order_by("created_at", "id")
+        .first()
+    )
+    if claim is None:
+        return None
+    claim.assigned_to = officer
+    claim.assigned_at = timezone.now()
+    claim.save(update_fields=["assigned_to", "assigned_at"])
+    return claim
+
+
+@dataclass(frozen=True)
+class LineDecision:
+    ref: str
+    decision: str  # approve, adjust or deny
+    approved_fen: int | None = None  # for adjust
+    note: str = ""
+
+
+@transaction.atomic
+def claim_decide(*, officer: Any, claim_id: int, decisions: list[LineDecision]) -> Claim:
+    """The officer's decision on every line of a claim in review: approve what the rules
+    propose, adjust to an amount with a reason, or deny with a reason."""
+    claim = (
+        Claim.objects.select_for_update(no_key=True)
+        .select_related("policy__plan")
+        .filter(pk=claim_id)
+        .first()
+    )
+    if claim is None:
+        raise NotFound(_("Claim not found."))
+    if claim.status != S.IN_REVIEW:
+        raise InvalidTransition(claim.status, "decide")
+    if claim.assigned_to_id != officer.pk:
+        raise NotAllowed(_("Take the claim from the queue before deciding it."))
+    rows = {row.ref: row for row in claim.lines.all()}
+    given = {decision.ref: decision for decision in decisions}
+    if set(given) != set(rows):
+        raise DomainError(_("Decide every line of the claim, once."), field="lines")
+    D = ClaimLineRow.Decision
+    for ref, decision in given.items():
+        row = rows[ref]
+        note = decision.note.strip()
+        if decision.decision == D.APPROVE:
+            row.approved_fen = row.proposed_fen
+        elif decision.decision == D.ADJUST:
+            if decision.approved_fen is None or not 0 <= decision.approved_fen <= row.billed_fen:
+                raise DomainError(
+                    _("An adjusted amount is between nothing and what was billed."),
+                    field="lines",
+                )
+            row.approved_fen = decision.approved_fen
+        elif decision.decision == D.DENY:
+            row.approved_fen = 0
+        else:
+            raise DomainError(_("Approve, adjust or deny."), field="lines")
+        if decision.decision != D.APPROVE and not note:
+            raise DomainError(_("Say why, for the patient."), field="lines")
+        row.decision, row.decision_note = decision.decision, note[:300]
+    coverage = _lock_coverage(claim)
+    result = adjudicate_coverage(coverage, _lines(claim))
+    approved = sum(row.approved_fen for row in rows.values())
+    _check_cap(claim, approved)
+    _approve(claim, coverage, result, approved)
+    ClaimLineRow.objects.bulk_update(rows.values(), ["decision", "approved_fen", "decision_note"])
+    claim.save(update_fields=["status", "approved_fen", "deductible_used_fen", "decided_at"])
+    access_log_record(
+        actor=officer,
+        patient_id=claim.patient_id,
+        object_type="insurance.claim",
+        object_id=claim.pk,
+        action="update",
+        detail=f"decided: {claim.status} {approved}",
+    )
+    return claim
+
+
+def _check_cap(claim: Claim, approved: int) -> None:
+    """An officer may adjust a line up, never the year past the plan's cap."""
+    on = min(row.service_date for row in claim.lines.all())
+    version = selectors.plan_version_in_force(plan_id=claim.policy.plan_id, on=on)
+    year = PolicyYear.objects.filter(policy=claim.policy, year=on.year).first()
+    paid = year.pool_paid_fen if year else 0
+    cap = version.annual_cap_fen if version else 0
+    if paid + approved > cap:
+        raise DomainError(
+            _("That would pay past the plan's cap for the year (¥%(left)s left).")
+            % {"left": f"{max(cap - paid, 0) / 100:.2f}"},
+            field="lines",
+        )
