@@ -19,6 +19,33 @@ class Role(models.TextChoices):
 # shorter idle timeout.
 STAFF_ROLES = frozenset({Role.DOCTOR, Role.PHARMACIST, Role.CLAIMS_OFFICER, Role.OPERATOR})
 
+# The role whose pages an account sees first (navigation, where login lands) when it holds
+# several: a doctor who also books for their family signs in to work, so the clinical and staff
+# roles come before the patient one.
+ROLE_PRECEDENCE: tuple[Role, ...] = (
+    Role.DOCTOR,
+    Role.PHARMACIST,
+    Role.CLAIMS_OFFICER,
+    Role.OPERATOR,
+    Role.PATIENT,
+)
+
+
+def primary_role(user: object) -> str:
+    """The role an account's navigation and login landing follow; "" when signed out.
+
+    A signed-in account without any role (a superuser made on the command line) is treated as
+    an operator if it is staff, else as a patient: every account that signs up itself is one.
+    """
+    if user is None or not getattr(user, "is_authenticated", False):
+        return ""
+    names: frozenset[str] = getattr(user, "role_names", frozenset())
+    for role in ROLE_PRECEDENCE:
+        if role.value in names:
+            return role.value
+    return Role.OPERATOR.value if getattr(user, "is_staff", False) else Role.PATIENT.value
+
+
 # Permissions each role holds on accounts' own models (other apps register theirs with
 # role_permissions_register). Kept here so the data migration and the post-migrate sync agree.
 ACCOUNTS_ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
