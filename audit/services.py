@@ -8,7 +8,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from audit.models import AccessLogEntry
-from core.actors import acting_user
+from core.actors import SystemActor, acting_user
 from core.request_context import client_ip_var, request_id_var
 
 # Key of the PostgreSQL advisory lock that serialises appends to the chain ("AUDITLOG").
@@ -19,6 +19,8 @@ ACTIONS = frozenset(AccessLogEntry.Action.values)
 
 
 def _actor_role(actor: Any) -> str:
+    if isinstance(actor, SystemActor):
+        return actor.role_name
     if actor is None or not getattr(actor, "is_authenticated", False):
         return "anonymous"
     names = sorted(actor.role_names)

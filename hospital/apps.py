@@ -21,7 +21,9 @@ class HospitalConfig(AppConfig):
         record_access_grant_register("pharmacist_review", review_record_access_grant)
 
 
-def _on_payment_succeeded(sender: object, payment: object, **kwargs: object) -> None:
+def _on_payment_succeeded(
+    sender: object, payment: object, actor: object = None, **kwargs: object
+) -> None:
     from hospital.booking.services.appointments import appointment_payment_succeeded
 
-    appointment_payment_succeeded(payment=payment)  # type: ignore[arg-type]
+    appointment_payment_succeeded(payment=payment, actor=actor)  # type: ignore[arg-type]

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 
+from core.actors import payment_system_actor
 from core.exceptions import Conflict, DomainError, NotFound
 from payments import rules
 from payments.models import ZERO, Payment, PaymentCallback, Refund
@@ -158,7 +159,11 @@ def payment_callback_process(*, provider_name: str, body: bytes, headers: Any) -
                 payment.status,
             )
             if payment.status == Payment.Status.PAID:
-                payment_succeeded.send(sender=Payment, payment=payment)
+                # The gateway is who acted: receivers record it so (a patient's access log
+                # names the payment system, not an anonymous visitor).
+                payment_succeeded.send(
+                    sender=Payment, payment=payment, actor=payment_system_actor(provider_name)
+                )
             elif payment.status in (Payment.Status.FAILED, Payment.Status.CANCELLED):
                 payment_closed_unpaid.send(sender=Payment, payment=payment)
         return callback

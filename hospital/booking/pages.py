@@ -25,6 +25,7 @@ from hospital.booking.symptoms import suggest_departments
 from hospital.doctors import selectors as doctor_selectors
 from hospital.doctors.models import ConsultationMode
 from hospital.doctors.services import doctor_practice_problems
+from hospital.rules import figure
 
 
 class BookingForm(forms.Form):
@@ -178,7 +179,15 @@ def doctor_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def my_appointments(request: HttpRequest) -> HttpResponse:
-    appointments = selectors.appointment_list_for_account(account=request.user)[:100]
+    appointments = list(selectors.appointment_list_for_account(account=request.user)[:100])
+    # The window in which the patient may enter the consultation, as the consultation service
+    # enforces it, so the page says when it opens instead of offering a button that refuses.
+    join_early, join_grace = figure("CONSULTATION_JOIN_EARLY"), figure("CONSULTATION_JOIN_GRACE")
+    for appointment in appointments:
+        opens_at = appointment.slot.starts_at - join_early
+        appointment.consultation_opens_at = opens_at  # type: ignore[attr-defined]
+        until = appointment.slot.ends_at + join_grace
+        appointment.consultation_joinable_until = until  # type: ignore[attr-defined]
     return render(
         request,
         "hospital/booking/my_appointments.html",

@@ -41,8 +41,10 @@ def doctor_free_slots(
 
 
 def appointment_list_for_account(*, account: Any, status: str = "") -> QuerySet[Appointment]:
+    # "consultation" is the reverse of consultations' link to the appointment: the list says
+    # where each booked visit is held without a query per row.
     queryset = Appointment.objects.filter(patient__account=account).select_related(
-        "patient", "doctor__department", "slot", "payment"
+        "patient", "doctor__department", "slot", "payment", "consultation"
     )
     if status:
         queryset = queryset.filter(status=status)

@@ -31,6 +31,7 @@ from hospital.consultations.summary import summary_context, summary_pdf_response
 from hospital.doctors import selectors as doctor_selectors
 from hospital.doctors.models import Department
 from hospital.doctors.services import doctor_practice_problems
+from hospital.rules import figure
 
 
 class QuickConsultForm(forms.Form):
@@ -488,6 +489,11 @@ def doctor_consultations(request: HttpRequest) -> HttpResponse:
         if a.status == a.Status.CONFIRMED
         and timezone.localtime(a.slot.starts_at).date() == timezone.localdate()
     ]
+    # 接诊 waits for the time consultation_open_for_appointment allows, and says when it is.
+    open_early = figure("CONSULTATION_DOCTOR_OPEN_EARLY")
+    for appointment in upcoming:
+        opens_at = appointment.slot.starts_at - open_early
+        appointment.consultation_opens_at = opens_at  # type: ignore[attr-defined]
     access_log_for_request(
         request,
         patient_id=None,
@@ -505,5 +511,6 @@ def doctor_consultations(request: HttpRequest) -> HttpResponse:
             "today": today,
             "queue": queue,
             "upcoming": upcoming,
+            "now": timezone.now(),
         },
     )

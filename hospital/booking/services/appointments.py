@@ -75,7 +75,8 @@ def _audit(actor: Any, appointment: Appointment, change: str, detail: str = "") 
     """Records a write of the appointment (patient data) in the access log: `change` is
     "create" or what happened to it (recorded as an update)."""
     access_log_record(
-        actor=acting_user(actor),
+        # As given: the log keeps the user, and names a system actor (the payment gateway).
+        actor=actor,
         patient_id=appointment.patient_id,
         object_type="appointment",
         object_id=appointment.pk,
@@ -242,10 +243,10 @@ def appointment_pay(*, account: Any, appointment_id: int) -> PaymentStart:
     return PaymentStart(appointment=appointment, payment=payment, redirect_url=started.redirect_url)
 
 
-def appointment_payment_succeeded(*, payment: Payment) -> None:
+def appointment_payment_succeeded(*, payment: Payment, actor: Any = None) -> None:
     """A payment for an appointment went through (called inside the payment's transaction).
     Confirms the booking it was for; if that booking is gone (expired, cancelled, replaced),
-    the money goes straight back."""
+    the money goes straight back. `actor` is who reported it (the payment gateway)."""
     if payment.purpose != PAYMENT_PURPOSE:
         return
     appointment = (
@@ -262,7 +263,7 @@ def appointment_payment_succeeded(*, payment: Payment) -> None:
             status_change(
                 appointment, S.CONFIRMED, actor=None, note="paid", fields=("confirmed_at",)
             )
-            _audit(None, appointment, "confirm", "payment received")
+            _audit(actor, appointment, "confirm", "payment received")
             _notify_patient(
                 appointment,
                 kind="hospital.appointment_confirmed",

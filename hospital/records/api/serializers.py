@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 
+from core.actors import system_actor_label
 from core.api.serializers import ModelOutputSerializer
 from hospital.booking.api import BoundedDateTimeField
 from hospital.records.models import (
@@ -314,7 +315,7 @@ def access_entry_who(entry: Any, *, account_id: int | None) -> str:
     staff (an operator's own name is not shown to patients)."""
     actor = entry.actor
     if actor is None:
-        return str(_("Someone not signed in"))
+        return system_actor_label(entry.actor_role) or str(_("Someone not signed in"))
     if actor.pk == account_id:
         return str(_("You (this account)"))
     doctor = getattr(actor, "doctor_profile", None)
