@@ -23,6 +23,9 @@ from pharmacy import selectors, services
 from pharmacy.models import Order, Product
 from pharmacy.rules import RX_NOTICE, figure
 
+# Complaints are about goods the buyer received (the service refuses the others).
+COMPLAINABLE = frozenset({Order.Status.SHIPPED, Order.Status.DELIVERED})
+
 
 class AddToCartForm(forms.Form):
     patient = forms.TypedChoiceField(label=gettext_lazy("For"), coerce=int)
@@ -76,6 +79,14 @@ class CheckoutForm(forms.Form):
     recipient_phone = forms.CharField(label=gettext_lazy("Phone"), max_length=20)
     city = forms.CharField(label=gettext_lazy("City"), max_length=40)
     address = forms.CharField(label=gettext_lazy("Address"), max_length=200)
+
+
+class ComplaintForm(forms.Form):
+    text = forms.CharField(
+        label=gettext_lazy("What is wrong with the goods"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
 
 
 def _refuse(request: HttpRequest, error: DomainError) -> None:
@@ -206,6 +217,59 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "pharmacy/order_detail.html",
         {"order": order, "shipment": shipment, "cancellable": order.is_cancellable},
     )
+
+
+@login_required
+def order_complaint(request: HttpRequest, pk: int) -> HttpResponse:
+    """The quality complaint the order page points to (medicines are not returnable, so this is
+    how a buyer reports a problem with what they received)."""
+    try:
+        order = selectors.order_get(account=request.user, order_id=pk)
+    except DomainError as error:
+        raise Http404 from error
+    form = ComplaintForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.order_complaint_submit(
+                account=request.user, order_id=order.pk, text=form.cleaned_data["text"]
+            )
+        except DomainError as error:
+            _refuse(request, error)
+        else:
+            messages.success(
+                request, _("Thank you. Our pharmacy team will look into it and contact you.")
+            )
+            return redirect("pharmacy:order-detail", pk=order.pk)
+    return render(
+        request,
+        "pharmacy/order_complaint.html",
+        {"order": order, "form": form, "receivable": order.status in COMPLAINABLE},
+    )
+
+
+@login_required
+@require_POST
+def cart_fill_from_prescription(request: HttpRequest, prescription_id: int) -> HttpResponse:
+    """去购药: the approved prescription's medicines into the cart, each as the cart would take
+    it by hand; whatever cannot be added is said, the rest still goes in."""
+    try:
+        filled = services.cart_add_prescription(
+            account=request.user,
+            prescription_id=prescription_id,
+            rx_notice_confirmed=bool(request.POST.get("rx_notice_confirmed")),
+        )
+    except DomainError as error:
+        _refuse(request, error)
+        return redirect("hospital:my-prescriptions")
+    for problem in filled.problems:
+        messages.warning(request, problem)
+    if not filled.lines:
+        return redirect("hospital:my-prescriptions")
+    messages.success(
+        request,
+        _("The medicines of prescription #%(id)s are in your cart.") % {"id": prescription_id},
+    )
+    return redirect("pharmacy:cart")
 
 
 @login_required

@@ -12,6 +12,12 @@ urlpatterns = [
     path("shop/orders/<int:pk>/", pages.order_detail, name="order-detail"),
     path("shop/orders/<int:pk>/pay/", pages.order_pay, name="order-pay"),
     path("shop/orders/<int:pk>/cancel/", pages.order_cancel, name="order-cancel"),
+    path("shop/orders/<int:pk>/complaint/", pages.order_complaint, name="order-complaint"),
+    path(
+        "shop/cart/from-prescription/<int:prescription_id>/",
+        pages.cart_fill_from_prescription,
+        name="cart-from-prescription",
+    ),
     path("pharmacist/dispensing/", pages.dispensing_queue, name="dispensing-queue"),
     path("pharmacist/dispensing/<int:pk>/", pages.dispense, name="dispense"),
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -96,6 +97,14 @@ class FormularyDrug(models.Model):
 
     def __str__(self) -> str:
         return f"{self.generic_name_zh} {self.strength} ({self.code})".replace("  ", " ")
+
+    @property
+    def display_name(self) -> str:
+        """Generic name in the reader's language (Chinese unless the page is English), with
+        the strength: what people read, where the code is for machines."""
+        english = (get_language() or "").startswith("en") and self.generic_name_en
+        name = self.generic_name_en if english else self.generic_name_zh
+        return f"{name} {self.strength}".strip()
 
     @property
     def is_forbidden_online(self) -> bool:

@@ -1,6 +1,12 @@
 """Writes and state transitions of pharmacy: one function per domain operation."""
 
-from pharmacy.services.cart import cart_line_add, cart_line_remove, cart_line_update
+from pharmacy.services.cart import (
+    CartFill,
+    cart_add_prescription,
+    cart_line_add,
+    cart_line_remove,
+    cart_line_update,
+)
 from pharmacy.services.catalog import products_follow_drug
 from pharmacy.services.checkout import (
     order_checkout,
@@ -29,10 +35,12 @@ from pharmacy.services.stock import (
 
 __all__ = [
     "PAYMENT_PURPOSE",
+    "CartFill",
     "batch_adjust",
     "batch_receive",
     "batches_expire_due",
     "batches_flag_near_expiry",
+    "cart_add_prescription",
     "cart_line_add",
     "cart_line_remove",
     "cart_line_update",

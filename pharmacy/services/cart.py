@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -18,6 +19,7 @@ from accounts.models import PatientProfile
 from accounts.selectors import patient_profile_get
 from core.exceptions import Conflict, DomainError, NotFound
 from hospital.prescriptions.models import PrescriptionItem
+from hospital.prescriptions.selectors import prescription_list_for_account
 from hospital.prescriptions.services.supply import (
     prescription_item_remaining,
     prescription_items_purchasable,
@@ -223,3 +225,88 @@ def cart_line_update(*, account: Any, line_id: int, quantity: int) -> CartLine:
 def cart_line_remove(*, account: Any, line_id: int) -> None:
     line = _own_line(account, line_id)
     line.delete()
+
+
+@dataclass
+class CartFill:
+    """What 去购药 put in the cart, and what it could not, as sentences for the buyer."""
+
+    lines: list[CartLine] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def _product_for_drug(drug_id: int) -> Product | None:
+    """The product a prescribed drug is sold as: the first listed one with stock, else the
+    first listed one (whose empty stock the cart then reports)."""
+    products = list(Product.objects.listed().filter(drug_id=drug_id).order_by("pk"))
+    in_stock = [product for product in products if product.stock_available > 0]
+    return (in_stock or products or [None])[0]
+
+
+def cart_add_prescription(
+    *, account: Any, prescription_id: int, rx_notice_confirmed: bool = False
+) -> CartFill:
+    """Puts what is left to buy of an approved prescription in the cart, for the prescription's
+    patient: each item as its matching product, through cart_line_add and so with every check
+    a line added by hand passes. Lines already in the cart are topped up to what is left, so
+    pressing the button twice adds nothing twice. An item that cannot be added is reported
+    and the others still go in (each line is its own transaction).
+
+    Raises NotFound for a prescription that is not one of this account's patients'.
+    """
+    prescription = prescription_list_for_account(account=account).filter(pk=prescription_id).first()
+    if prescription is None:
+        raise NotFound(_("No such prescription."))
+    items = list(
+        prescription_items_purchasable(account=account).filter(prescription_id=prescription.pk)
+    )
+    if not items:
+        raise Conflict(
+            _(
+                "Nothing is left to buy on this prescription: it is not approved, has lapsed or "
+                "was bought in full."
+            ),
+            code="prescription_not_purchasable",
+        )
+    filled = CartFill()
+    for item in items:
+        drug_name = item.drug.display_name
+        product = _product_for_drug(item.drug_id)
+        if product is None:
+            filled.problems.append(
+                _("%(drug)s: our pharmacy does not sell it.") % {"drug": drug_name}
+            )
+            continue
+        if product.is_prescription and not rx_notice_confirmed:
+            filled.problems.append(
+                _("Confirm that you have read: %(notice)s") % {"notice": RX_NOTICE}
+            )
+            break
+        item_id = item.pk if product.is_prescription else None
+        in_cart = (
+            CartLine.objects.filter(
+                account=account,
+                patient_id=prescription.patient_id,
+                product=product,
+                prescription_item_id=item_id,
+            )
+            .values_list("quantity", flat=True)
+            .first()
+        ) or 0
+        wanted = prescription_item_remaining(item=item) - in_cart
+        if wanted <= 0:
+            continue
+        try:
+            line = cart_line_add(
+                account=account,
+                patient_id=prescription.patient_id,
+                product_id=product.pk,
+                quantity=wanted,
+                prescription_item_id=item_id,
+                rx_notice_confirmed=rx_notice_confirmed,
+            )
+        except DomainError as error:
+            filled.problems.append(f"{product.name}: {error.message}")
+        else:
+            filled.lines.append(line)
+    return filled

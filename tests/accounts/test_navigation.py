@@ -115,9 +115,10 @@ def test_a_claims_officer_has_neither_patient_nor_clinical_tools(client):
     signed_in(client, claims_officer())
     nav = nav_of(client)
     assert "/accounts/2fa/" in nav
-    assert links_in(
-        nav, [*PATIENT_LINKS, *DOCTOR_LINKS, *PHARMACIST_LINKS, ADMIN_LINK, APPLY_LINK]
-    ) == []
+    assert (
+        links_in(nav, [*PATIENT_LINKS, *DOCTOR_LINKS, *PHARMACIST_LINKS, ADMIN_LINK, APPLY_LINK])
+        == []
+    )
 
 
 def test_a_visitor_sees_the_public_links_and_log_in(client):

@@ -221,6 +221,11 @@ def my_prescriptions(request: HttpRequest) -> HttpResponse:
             # Prefetched by the selector into `pending_renewals`.
             "pending_renewal": next(iter(prescription.pending_renewals), None),  # type: ignore[attr-defined]
             "renewal_problem": renewal_services.prescription_renewal_problem(prescription),
+            # 去购药 is offered while the shop would still sell against it.
+            "buyable": prescription.status == Prescription.Status.APPROVED
+            and prescription.valid_until is not None
+            and prescription.valid_until >= timezone.localdate()
+            and any(prescription_item_remaining(item=item) for item in prescription.items.all()),
         }
         for prescription in page
     ]
