@@ -6,13 +6,14 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.roles import Role
 from accounts.rules import is_pharmacist
 from core.exceptions import NotFound
+from hospital.prescriptions.decision_support.knowledge import Severity
 from hospital.prescriptions.models import (
     FormularyDrug,
     Prescription,
@@ -54,7 +55,7 @@ def _with_details(queryset: QuerySet[Prescription]) -> QuerySet[Prescription]:
             "items",
             queryset=PrescriptionItem.objects.select_related("drug").order_by("position", "id"),
         ),
-        "findings",
+        _findings(),
     )
 
 
@@ -185,7 +186,14 @@ def _items() -> Prefetch:
 
 
 def _findings() -> Prefetch:
-    return Prefetch("findings", queryset=PrescriptionFinding.objects.order_by("id"))
+    """Findings worst first (as the engine reported them), so a contraindication is never
+    below the minor notes; ties keep the engine's order."""
+    rank = Case(
+        *(When(severity=severity.value, then=Value(severity.rank)) for severity in Severity),
+        default=Value(-1),
+        output_field=IntegerField(),
+    )
+    return Prefetch("findings", queryset=PrescriptionFinding.objects.order_by(rank.desc(), "id"))
 
 
 def _pending_renewals() -> Prefetch:

@@ -112,8 +112,11 @@ def _form_context(consultation: Consultation, rows: list[dict[str, str]], post: 
         "consultation": consultation,
         "rows": rows,
         "frequencies": FREQUENCIES,
-        "drugs": selectors.formulary_search(q="").only(
-            "code", "generic_name_zh", "generic_name_en", "strength"
+        # Read once for the five rows' drug lists, which show names and post codes.
+        "drugs": list(
+            selectors.formulary_search(q="").only(
+                "code", "generic_name_zh", "generic_name_en", "strength"
+            )
         ),
         "diagnosis_codes": post.get("diagnosis_codes")
         or ", ".join(consultation.diagnoses.values_list("code", flat=True)),

@@ -33,11 +33,8 @@ from hospital.records.selectors import patient_record_summary
 
 
 class ApproveForm(forms.Form):
-    reason = forms.ChoiceField(
-        label=gettext_lazy("Reason (optional)"),
-        choices=[("", "—"), *Prescription.ReviewReason.choices],
-        required=False,
-    )
+    # No reason list: the review reasons are why a prescription is rejected. An approval
+    # despite a flag says why in the comment.
     comment = forms.CharField(
         label=gettext_lazy("Comment (optional)"),
         max_length=2000,
