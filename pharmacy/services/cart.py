@@ -240,7 +240,8 @@ def _product_for_drug(drug_id: int) -> Product | None:
     first listed one (whose empty stock the cart then reports)."""
     products = list(Product.objects.listed().filter(drug_id=drug_id).order_by("pk"))
     in_stock = [product for product in products if product.stock_available > 0]
-    return (in_stock or products or [None])[0]
+    candidates = in_stock or products
+    return candidates[0] if candidates else None
 
 
 def cart_add_prescription(
