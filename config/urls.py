@@ -31,6 +31,7 @@ urlpatterns = [
     path("", include("core.urls")),
     path("", include("accounts.urls")),
     path("", include("payments.urls")),
+    path("", include("insurance.urls")),
     path("", include("hospital.urls")),
     path("", include("pharmacy.urls")),
 ]

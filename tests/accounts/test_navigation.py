@@ -32,6 +32,7 @@ PATIENT_LINKS = [
     "/records/",
     "/shop/orders/",
     "/me/patients/",
+    "/insurance/",
     "/shop/cart/",
 ]
 DOCTOR_LINKS = [
@@ -115,6 +116,7 @@ def test_a_claims_officer_has_neither_patient_nor_clinical_tools(client):
     signed_in(client, claims_officer())
     nav = nav_of(client)
     assert "/accounts/2fa/" in nav
+    assert 'href="/insurance/review/"' in nav
     assert (
         links_in(nav, [*PATIENT_LINKS, *DOCTOR_LINKS, *PHARMACIST_LINKS, ADMIN_LINK, APPLY_LINK])
         == []
