@@ -11,6 +11,7 @@ from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal.auth import TOTP
+from allauth.mfa.utils import decrypt, encrypt
 
 from accounts.models import PatientProfile, User
 from accounts.roles import Role
@@ -18,7 +19,11 @@ from accounts.services import patient_profile_create, user_assign_role
 
 # Demo only: everyone who runs the demo knows these, so they protect nothing.
 DEMO_PASSWORD = "Xinglin-demo-2026"  # noqa: S105
-DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXP"  # noqa: S105
+# 160 bits (32 base32 characters), as RFC 4226 recommends: authenticator apps and libraries
+# refuse shorter secrets.
+DEMO_TOTP_SECRET = "VKVGV7JNSFW7YWTFRVNKFS3ATXIGY5D6"  # noqa: S105
+# The 80-bit secret demos were seeded with before; seeding again replaces it.
+_SHORT_DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXP"  # noqa: S105
 
 
 @dataclass(frozen=True)
@@ -50,6 +55,8 @@ DEMO_DOCTOR_EMAIL = "doctor@xinglin.test"
 DEMO_PHARMACIST_EMAIL = "pharmacist@xinglin.test"
 DEMO_CLAIMS_OFFICER_EMAIL = "claims@xinglin.test"
 DEMO_ADMIN_EMAIL = "admin@xinglin.test"
+# The demo doctor's one name: the account's display name and hospital's doctor profile alike.
+DEMO_DOCTOR_NAME = "李明"
 
 # Resident ID numbers below carry valid check digits and match each person's birth date and sex.
 DEMO_ACCOUNTS: tuple[DemoAccount, ...] = (
@@ -79,7 +86,7 @@ DEMO_ACCOUNTS: tuple[DemoAccount, ...] = (
             ),
         ),
     ),
-    DemoAccount(email=DEMO_DOCTOR_EMAIL, display_name="王医生", role=Role.DOCTOR),
+    DemoAccount(email=DEMO_DOCTOR_EMAIL, display_name=DEMO_DOCTOR_NAME, role=Role.DOCTOR),
     DemoAccount(email=DEMO_PHARMACIST_EMAIL, display_name="陈药师", role=Role.PHARMACIST),
     DemoAccount(email=DEMO_CLAIMS_OFFICER_EMAIL, display_name="刘理赔", role=Role.CLAIMS_OFFICER),
     DemoAccount(
@@ -106,8 +113,12 @@ def _seed_account(demo: DemoAccount) -> tuple[User, bool]:
         user=user, email=demo.email, defaults={"verified": True, "primary": True}
     )
     if demo.needs_mfa:
-        if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+        totp = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
+        if totp is None:
             TOTP.activate(user, DEMO_TOTP_SECRET)
+        elif decrypt(totp.data["secret"]) == _SHORT_DEMO_TOTP_SECRET:
+            totp.data = {**totp.data, "secret": encrypt(DEMO_TOTP_SECRET)}
+            totp.save(update_fields=["data"])
         RecoveryCodes.activate(user)
     for patient in demo.patients:
         if not PatientProfile.objects.filter(

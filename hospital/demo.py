@@ -14,6 +14,7 @@ from allauth.account.models import EmailAddress
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
+from accounts.demo import DEMO_DOCTOR_NAME
 from accounts.models import User
 from accounts.roles import Role
 from accounts.services import user_assign_role
@@ -50,7 +51,7 @@ R = DoctorProfile.Tier
 DOCTORS = (
     (
         DEMO_DOCTOR_EMAIL,
-        "李明",
+        DEMO_DOCTOR_NAME,
         "cardiology",
         T.ATTENDING,
         R.FULL_TIME,

@@ -1,14 +1,18 @@
+import base64
 import io
 
 import pytest
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP
 from django.core.management import call_command
+from django.urls import reverse
 
-from accounts.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, seed_demo_data
+from accounts.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, DEMO_TOTP_SECRET, seed_demo_data
 from accounts.models import PatientProfile, User
 from accounts.roles import Role
 from accounts.validators import validate_resident_id
+from tests.accounts.factories import totp_code
 
 pytestmark = pytest.mark.django_db
 
@@ -64,3 +68,30 @@ def test_demo_logins_prints_every_account():
     for demo in DEMO_ACCOUNTS:
         assert demo.email in printed
     assert DEMO_PASSWORD in printed
+
+
+def test_the_demo_totp_secret_is_long_enough_for_authenticator_apps():
+    assert len(base64.b32decode(DEMO_TOTP_SECRET)) * 8 >= 160
+
+
+def test_a_demo_doctor_signs_in_with_the_code_demo_totp_prints(client, settings):
+    settings.DEBUG = True
+    seed_demo_data(stdout=io.StringIO())
+    response = client.post(
+        "/accounts/login/", {"login": "doctor@xinglin.test", "password": DEMO_PASSWORD}
+    )
+    assert response.url == reverse("mfa_authenticate")
+    out = io.StringIO()
+    call_command("demo_totp", stdout=out)
+    code = out.getvalue().split()[0]
+    response = client.post(reverse("mfa_authenticate"), {"code": code})
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(User.objects.get(email="doctor@xinglin.test").pk)
+
+
+def test_seeding_again_replaces_the_old_short_demo_secret():
+    doctor = User.objects.create_user(email="doctor@xinglin.test", password=DEMO_PASSWORD)
+    TOTP.activate(doctor, "JBSWY3DPEHPK3PXP")
+    seed_demo_data(stdout=io.StringIO())
+    totp = TOTP(Authenticator.objects.get(user=doctor, type="totp"))
+    assert totp.validate_code(totp_code())

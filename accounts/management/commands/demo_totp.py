@@ -6,7 +6,7 @@ from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXP"  # noqa: S105 - published demo secret, never for real accounts
+from accounts.demo import DEMO_TOTP_SECRET
 
 
 class Command(BaseCommand):
@@ -15,7 +15,6 @@ class Command(BaseCommand):
     def handle(self, *args: object, **options: object) -> None:
         if not settings.DEBUG:
             raise CommandError("demo_totp is for the demo (DEBUG=true) only")
-        counter = int(time.time()) // 30
-        seconds_left = 30 - int(time.time()) % 30
-        code = format_hotp_value(hotp_value(DEMO_TOTP_SECRET, counter))
-        self.stdout.write(f"{code}  (valid for {seconds_left} more seconds)")
+        now = int(time.time())
+        code = format_hotp_value(hotp_value(DEMO_TOTP_SECRET, now // 30))
+        self.stdout.write(f"{code}  (valid for {30 - now % 30} more seconds)")
