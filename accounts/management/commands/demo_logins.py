@@ -29,5 +29,5 @@ class Command(BaseCommand):
                 self.stdout.write("  " + "  ".join("-" * width for width in widths))
         self.stdout.write(
             "Staff accounts ask for a TOTP code: add the secret to an authenticator app, or print "
-            "the current code with `manage.py demo_totp`."
+            "the current code with `DEBUG=true .venv/bin/python manage.py demo_totp`."
         )
