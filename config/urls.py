@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from core import views as core_views
@@ -13,6 +14,9 @@ api_v1 = [
     path("", include("hospital.api.urls")),
     path("", include("pharmacy.api.urls")),
 ]
+
+# The operators' back office, named as they call it, in both languages.
+admin.site.site_header = admin.site.site_title = admin.site.index_title = _("Xinglin operations")
 
 handler404 = "core.views.not_found"
 handler500 = "core.views.server_error"

@@ -5,6 +5,7 @@ from django.contrib import admin, messages
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from core.exceptions import DomainError
@@ -99,15 +100,28 @@ class DoctorProfileAdmin(SimpleHistoryAdmin):
         reason = _ask_reason(self, request, queryset, "suspend", _("Suspend doctors"))
         if not isinstance(reason, str):
             return reason
+        count = 0
         for doctor in queryset:
             doctor_suspend(doctor_id=doctor.pk, reason=reason, actor=request.user)
-        self.message_user(request, _("Suspended."))
+            count += 1
+        self.message_user(
+            request,
+            ngettext("%(count)d doctor suspended.", "%(count)d doctors suspended.", count)
+            % {"count": count},
+        )
         return HttpResponseRedirect(request.get_full_path())
 
     @admin.action(description=_("Reinstate the selected doctors"))
     def reinstate(self, request, queryset):
+        count = 0
         for doctor in queryset:
             doctor_reinstate(doctor_id=doctor.pk, actor=request.user)
+            count += 1
+        self.message_user(
+            request,
+            ngettext("%(count)d doctor reinstated.", "%(count)d doctors reinstated.", count)
+            % {"count": count},
+        )
 
 
 @admin.register(Credential)
@@ -134,25 +148,62 @@ class CredentialAdmin(SimpleHistoryAdmin):
         "reviewed_at",
         "expiry_warned_on",
     ]
+    # What the doctor submitted: operators verify or reject it as it stands, never edit it into
+    # something they then approve.
+    submitted_fields = (
+        "doctor",
+        "kind",
+        "number",
+        "authority",
+        "issued_on",
+        "expires_on",
+        "practice_scope",
+        "registered_institution",
+        "scan",
+    )
     actions = ["verify", "reject"]
     ordering = ["status", "created_at"]
 
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.status == Credential.Status.PENDING:
+            readonly = [*self.submitted_fields, *readonly]
+        return readonly
+
     @admin.action(description=_("Verify the selected credentials"))
     def verify(self, request, queryset):
+        count = 0
         for credential in queryset:
             try:
                 credential_verify(credential_id=credential.pk, reviewer=request.user)
             except DomainError as error:
                 self.message_user(request, f"{credential}: {error.message}", messages.WARNING)
+            else:
+                count += 1
+        self.message_user(
+            request,
+            ngettext("%(count)d credential verified.", "%(count)d credentials verified.", count)
+            % {"count": count},
+            messages.SUCCESS if count else messages.WARNING,
+        )
 
     @admin.action(description=_("Reject the selected credentials (with a reason)"))
     def reject(self, request, queryset):
         reason = _ask_reason(self, request, queryset, "reject", _("Reject credentials"))
         if not isinstance(reason, str):
             return reason
+        count = 0
         for credential in queryset:
             try:
                 credential_reject(credential_id=credential.pk, reviewer=request.user, reason=reason)
             except DomainError as error:
                 self.message_user(request, f"{credential}: {error.message}", messages.WARNING)
+            else:
+                count += 1
+        self.message_user(
+            request,
+            ngettext("%(count)d credential rejected.", "%(count)d credentials rejected.", count)
+            % {"count": count},
+            messages.SUCCESS if count else messages.WARNING,
+        )
         return HttpResponseRedirect(request.get_full_path())
