@@ -327,8 +327,12 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Internet hospital and online pharmacy: care, prescriptions, shop, insurance.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The docs work offline and under our content security policy: Swagger UI and Redoc come
+    # from our static files (drf-spectacular-sidecar), Swagger UI's init script from its own
+    # URL (SpectacularSwaggerSplitView, config/urls.py), and no badge from swagger.io.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
@@ -424,6 +428,8 @@ CONTENT_SECURITY_POLICY = {
         "img-src": ["'self'", "data:"],
         "style-src": ["'self'", "'unsafe-inline'"],
         "script-src": ["'self'"],
+        # Redoc builds its search worker from a blob: URL; nothing else makes workers.
+        "worker-src": ["'self'", "blob:"],
         "frame-ancestors": ["'none'"],
         "form-action": ["'self'"],
     }
