@@ -3,7 +3,6 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
-CELERY := $(VENV)/bin/celery
 RUN_ENV := DEBUG=true
 PYTEST_WORKERS ?= 2
 
@@ -26,15 +25,11 @@ seed: migrate
 	$(RUN_ENV) $(PY) manage.py seed_demo
 
 # Web, Celery worker and beat on the embedded default (SQLite in WAL mode, filesystem broker).
-# Ctrl-C stops all three.
+# Ctrl-C stops all three (core/management/commands/run_demo.py); exec, so that make's own
+# child is the command that stops them.
 run: seed
-	@$(RUN_ENV) $(PY) manage.py prepare_broker
 	@$(RUN_ENV) $(PY) manage.py demo_logins
-	@trap 'kill 0' INT TERM; \
-	$(RUN_ENV) $(CELERY) -A config worker --loglevel=WARNING --concurrency=2 & \
-	$(RUN_ENV) $(CELERY) -A config beat --loglevel=WARNING & \
-	$(RUN_ENV) $(PY) manage.py runserver 127.0.0.1:8000 --noreload; \
-	kill 0
+	@exec env $(RUN_ENV) $(PY) manage.py run_demo --addr 127.0.0.1:8000
 
 test: install-dev
 	$(PY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)

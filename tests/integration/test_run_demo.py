@@ -1,0 +1,132 @@
+"""`make run`'s supervisor for real: web, worker and beat start on the embedded default, and one
+Ctrl-C stops all three — and the worker's pool — once, cleanly.
+
+Every wait is bounded by one budget, so the test ends within about a minute even when stopping
+hangs.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+BUDGET_SECONDS = 60
+
+pytestmark = pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads processes from /proc")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def demo_env(var_dir: Path) -> dict[str, str]:
+    """What `make run` gives its processes: DEBUG=true, SQLite and the filesystem broker."""
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if name
+        not in {
+            "DATABASE_URL",
+            "REDIS_URL",
+            "DJANGO_SETTINGS_MODULE",
+            "SECRET_KEY",
+            "EMAIL_URL",
+            "CELERY_TASK_ALWAYS_EAGER",
+        }
+    }
+    return {**env, "DEBUG": "true", "XINGLIN_VAR_DIR": str(var_dir)}
+
+
+def descendants(pid: int) -> set[int]:
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # ended while we looked
+        parents[int(stat.parent.name)] = int(fields[1])
+    found, frontier = set(), {pid}
+    while frontier:
+        frontier = {child for child, parent in parents.items() if parent in frontier}
+        found |= frontier
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"  # a zombie has ended, only its exit status waits to be read
+
+
+def web_answers(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+def wait_for(condition, deadline: float, what: str) -> None:
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.3)
+
+
+def test_one_ctrl_c_stops_web_worker_and_beat_cleanly(tmp_path):
+    deadline = time.monotonic() + BUDGET_SECONDS
+    env = demo_env(tmp_path)
+    manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
+    subprocess.run(  # noqa: S603 - our own interpreter and manage.py
+        [*manage, "migrate", "--noinput"],
+        env=env,
+        cwd=settings.BASE_DIR,
+        check=True,
+        capture_output=True,
+        timeout=BUDGET_SECONDS,
+    )
+    port = free_port()
+    log_path = tmp_path / "run.log"
+    with log_path.open("wb") as log:
+        supervisor = subprocess.Popen(  # noqa: S603
+            [*manage, "run_demo", "--addr", f"127.0.0.1:{port}", "--concurrency", "1"],
+            env=env,
+            cwd=settings.BASE_DIR,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            # Its own group, like a terminal's foreground job: Ctrl-C goes to the whole group.
+            process_group=0,
+        )
+    try:
+        wait_for(lambda: web_answers(port), deadline, "the web server")
+        # web, beat, the worker and its one pool process
+        wait_for(lambda: len(descendants(supervisor.pid)) >= 4, deadline, "the worker's pool")
+        processes = descendants(supervisor.pid)
+
+        os.killpg(supervisor.pid, signal.SIGINT)
+        returncode = supervisor.wait(timeout=max(1, deadline - time.monotonic()))
+    finally:
+        if supervisor.poll() is None:
+            os.killpg(supervisor.pid, signal.SIGKILL)
+            for pid in descendants(supervisor.pid):
+                os.kill(pid, signal.SIGKILL)
+    output = log_path.read_text(errors="replace")
+
+    assert returncode == 0, output
+    wait_for(lambda: not any(alive(pid) for pid in processes), deadline, "every child to end")
+    assert "Traceback" not in output, output
+    assert "RecursionError" not in output, output
+    assert output.count("Warm shutdown") <= 1, output
+    assert "Stopped." in output
