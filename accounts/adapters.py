@@ -1,8 +1,14 @@
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
 from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
 from django.shortcuts import resolve_url
+from django.urls import reverse
 
 from accounts.roles import Role, primary_role
+from core.links import absolute_url, site_domain
 
 # Where each role starts its day after logging in (a `next` the login was given still wins).
 # URL names, not imports: accounts sits below the apps whose pages these are.
@@ -13,8 +19,16 @@ LOGIN_LANDING: dict[str, str] = {
 }
 
 
+@dataclass(frozen=True)
+class _Site:
+    name: str
+    domain: str
+
+
 class AccountAdapter(DefaultAccountAdapter):
-    """Every account that signs up by itself is a patient account."""
+    """Every account that signs up by itself is a patient account. allauth's mails speak of the
+    site as 杏林 and link to SITE_URL: on its own it names the site after the request's host
+    ("[127.0.0.1:8000] …") and builds links on that host."""
 
     def save_user(self, request, user, form, commit=True):  # type: ignore[no-untyped-def]
         user = super().save_user(request, user, form, commit=commit)
@@ -27,3 +41,15 @@ class AccountAdapter(DefaultAccountAdapter):
     def get_login_redirect_url(self, request):  # type: ignore[no-untyped-def]
         landing = LOGIN_LANDING.get(primary_role(getattr(request, "user", None)))
         return resolve_url(landing or settings.LOGIN_REDIRECT_URL)
+
+    def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
+        site = _Site(name=settings.SITE_NAME, domain=site_domain())
+        super().send_mail(template_prefix, email, {"current_site": site, **context})
+
+    def get_email_confirmation_url(self, request, emailconfirmation):  # type: ignore[no-untyped-def]
+        return absolute_url(reverse("account_confirm_email", args=[emailconfirmation.key]))
+
+    def get_reset_password_from_key_url(self, key: str) -> str:
+        # As allauth builds it: one opaque key standing for its uidb36 and key parts.
+        path = reverse("account_reset_password_from_key", kwargs={"uidb36": "UID", "key": "KEY"})
+        return absolute_url(path.replace("UID-KEY", quote(key)))

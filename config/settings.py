@@ -403,10 +403,18 @@ STORAGES = {
 }
 
 # --- email --------------------------------------------------------------------------------
-EMAIL_CONFIG = env.email_url(
-    "EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25"
-)
-vars().update(EMAIL_CONFIG)
+# The public address of the site: links in emails and notifications are built on it (core.links),
+# never on a request's Host header. Production sets its https address (deploy check xinglin.W001).
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+SITE_NAME = "杏林"
+ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
+DEMO_MAILBOX_DIR = VAR_DIR / "mail"
+if env.str("EMAIL_URL", default="") or not DEBUG:
+    EMAIL_CONFIG = env.email_url("EMAIL_URL", default="smtp://localhost:25")
+    vars().update(EMAIL_CONFIG)
+else:
+    # The demo: printed on the console and kept under var/mail/ for the page /dev/mail/.
+    EMAIL_BACKEND = "core.mail.DemoMailboxBackend"
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Xinglin <noreply@xinglin.test>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

@@ -16,3 +16,18 @@ def secret_key_from_environment(app_configs: Any = None, **kwargs: Any) -> list[
             )
         ]
     return []
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def site_url_is_public(app_configs: Any = None, **kwargs: Any) -> list[checks.Warning]:
+    from django.conf import settings
+
+    if not settings.SITE_URL.startswith("https://"):
+        return [
+            checks.Warning(
+                f"SITE_URL is {settings.SITE_URL}: links in emails would point there.",
+                hint="Set SITE_URL to the site's public https address.",
+                id="xinglin.W001",
+            )
+        ]
+    return []

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.core.mail import send_mail
 
+from core.links import absolute_url
 from notifications.models import NotificationDelivery
 
 
@@ -15,7 +16,7 @@ def _send_email(delivery: NotificationDelivery) -> None:
     notification = delivery.notification
     body = notification.body
     if notification.link:
-        body = f"{body}\n\n{_absolute(notification.link)}"
+        body = f"{body}\n\n{absolute_url(notification.link)}"
     send_mail(
         subject=notification.subject,
         message=body,
@@ -23,13 +24,6 @@ def _send_email(delivery: NotificationDelivery) -> None:
         recipient_list=[delivery.address],
         fail_silently=False,
     )
-
-
-def _absolute(link: str) -> str:
-    if link.startswith(("http://", "https://")):
-        return link
-    base = getattr(settings, "SITE_URL", "")
-    return f"{base.rstrip('/')}{link}" if base else link
 
 
 SENDERS: dict[str, Callable[[NotificationDelivery], None]] = {

@@ -26,6 +26,7 @@ def _production_env(**overrides: str) -> dict[str, str]:
         ALLOWED_HOSTS="hospital.example.cn",
         DATABASE_URL="postgres://xinglin@db.internal:5432/xinglin",
         REDIS_URL="redis://cache.internal:6379/0",
+        SITE_URL="https://hospital.example.cn",
     )
     env.update(overrides)
     return env
@@ -52,6 +53,14 @@ def _run(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(  # noqa: S603 - our own interpreter and code with fixed arguments
         [sys.executable, *args], cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=120
     )
+
+
+def test_deploy_check_warns_while_links_in_mail_would_not_point_to_the_public_site():
+    env = _production_env()
+    del env["SITE_URL"]
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", env=env)
+    assert result.returncode != 0
+    assert "xinglin.W001" in result.stderr + result.stdout
 
 
 def test_production_refuses_to_start_without_secret_key():

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.urls import reverse
 
 from accounts.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, DEMO_TOTP_SECRET
+from core.links import absolute_url
 
 
 class Command(BaseCommand):
@@ -31,3 +34,12 @@ class Command(BaseCommand):
             "Staff accounts ask for a TOTP code: add the secret to an authenticator app, or print "
             "the current code with `DEBUG=true .venv/bin/python manage.py demo_totp`."
         )
+        self.stdout.write(self.style.MIGRATE_HEADING("Mail:"), ending=" ")
+        if settings.EMAIL_BACKEND == "core.mail.DemoMailboxBackend":
+            self.stdout.write(
+                "nothing leaves this machine. Every message (sign-up confirmation, password reset, "
+                f"reminders) is printed on this console, kept in {settings.DEMO_MAILBOX_DIR} and "
+                f"shown at {absolute_url(reverse('demo-mailbox'))}"
+            )
+        else:
+            self.stdout.write(f"sent through {settings.EMAIL_BACKEND} (EMAIL_URL).")
