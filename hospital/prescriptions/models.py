@@ -320,6 +320,7 @@ class PrescriptionFinding(models.Model):
     message = models.TextField(_("message"))
     message_zh = models.TextField(_("message (Chinese)"), blank=True)
     management = models.TextField(_("management"), blank=True)
+    management_zh = models.TextField(_("management (Chinese)"), blank=True)
     source = models.TextField(_("source"), blank=True)
     rule_id = models.CharField(_("rule"), max_length=200)
     override_reason = models.TextField(_("prescriber's override reason"), blank=True)

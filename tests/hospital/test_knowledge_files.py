@@ -347,9 +347,10 @@ def test_interaction_ids_unique():
 def test_interaction_fields_complete():
     for rule in interactions():
         assert rule["severity"] in SEVERITIES, rule["id"]
-        for column in ("effect", "effect_zh", "management", "mechanism", "source"):
+        for column in ("effect", "effect_zh", "management", "management_zh", "mechanism", "source"):
             assert rule[column].strip(), (rule["id"], column)
         assert CJK.search(rule["effect_zh"]), rule["id"]
+        assert CJK.search(rule["management_zh"]), rule["id"]
 
 
 def test_interaction_sides_resolve_to_formulary_drugs():

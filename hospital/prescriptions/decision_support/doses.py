@@ -198,7 +198,12 @@ def convert_dose(amount: Decimal, unit: str, drug: Drug) -> Decimal | None:
 
 
 def _dose_finding(
-    drug: Drug, rule_id: str, message: str, message_zh: str, management: str
+    drug: Drug,
+    rule_id: str,
+    message: str,
+    message_zh: str,
+    management: str,
+    management_zh: str = "",
 ) -> Finding:
     return drug_finding(
         drug,
@@ -207,6 +212,7 @@ def _dose_finding(
         message=message,
         message_zh=message_zh,
         management=management,
+        management_zh=management_zh,
         rule_id=rule_id,
     )
 
@@ -272,6 +278,7 @@ def _daily_dose(
                 f"{drug.generic_name_zh}：剂量单位“{item.dose_unit}”无法换算为“{drug.dose_unit}”，"
                 "无法核对日剂量。",
                 f"Prescribe the dose in {drug.dose_unit}.",
+                f"请以{drug.dose_unit}为单位开具剂量。",
             )
         total += amount * per_day
     return total, None

@@ -90,6 +90,52 @@ class Finding:
     management: str
     source: str
     rule_id: str
+    management_zh: str = ""
+
+    def __post_init__(self) -> None:
+        # The engine's own advice is written once in English in each check; its Chinese comes
+        # from one table here rather than from every call site.
+        if not self.management_zh and self.management in MANAGEMENT_ZH:
+            object.__setattr__(self, "management_zh", MANAGEMENT_ZH[self.management])
+
+
+# The engine's fixed advice (English as written in the checks) → Chinese.
+MANAGEMENT_ZH: dict[str, str] = {
+    "Choose the drug from the formulary.": "请从处方集中选择药品。",
+    "Refer the patient to an in-person visit.": "请建议患者线下就诊。",
+    "Choose an alternative safe in pregnancy, or document the reason.": (
+        "请改用妊娠期安全的药物，或记录使用理由。"
+    ),
+    "Choose an alternative compatible with breastfeeding, or pause it.": (
+        "请改用哺乳期可用的药物，或暂停哺乳。"
+    ),
+    "Confirm whether the patient is pregnant and record it.": "请确认患者是否妊娠并记录。",
+    "Choose an alternative licensed for this age.": "请改用适用于该年龄的药物。",
+    "Check the paediatric dosing and cautions.": "请核对儿童剂量及注意事项。",
+    "Consider a safer alternative or a lower dose, and monitor.": (
+        "请考虑更安全的替代药物或减量，并加强监测。"
+    ),
+    "Do not prescribe; choose a drug from another class.": "请勿开具，改用其他类别的药物。",
+    "Prefer another class; if used, monitor for a reaction.": (
+        "宜改用其他类别；如确需使用，请观察过敏反应。"
+    ),
+    "Prescribe QW (once a week) and name the day.": "请按每周一次（QW）开具，并注明服药日。",
+    "Enter the dose per administration.": "请填写单次剂量。",
+    "Use a standard frequency code (QD, BID, TID, QID, Q8H, QN, PRN …).": (
+        "请使用标准频次代码（QD、BID、TID、QID、Q8H、QN、PRN 等）。"
+    ),
+    "Record the child's weight and check the dose per kg.": "请记录患儿体重并按千克体重核对剂量。",
+    "Reduce the dose or the frequency.": "请减少剂量或用药次数。",
+    "Keep one line with the total intended dose.": "请合并为一行，填写预期总剂量。",
+    "Confirm this is a renewal and the previous supply is ending or stopped.": (
+        "请确认为续方，且此前的药品即将用完或已停用。"
+    ),
+    "Use only one product containing this ingredient.": "含该成分的药品只能使用一种。",
+    "Keep one drug of this class.": "该类药物只保留一种。",
+    "Use one drug of this group unless the combination is intended.": (
+        "除非有意联合使用，同类药物只用一种。"
+    ),
+}
 
 
 def highest_severity(findings: Iterable[Finding]) -> Severity | None:
@@ -192,6 +238,7 @@ def drug_finding(
     message_zh: str,
     management: str,
     rule_id: str,
+    management_zh: str = "",
 ) -> Finding:
     """A finding about one drug, sourced to its formulary entry."""
     return Finding(
@@ -203,4 +250,5 @@ def drug_finding(
         management=management,
         source=drug.source or "formulary",
         rule_id=rule_id,
+        management_zh=management_zh,
     )

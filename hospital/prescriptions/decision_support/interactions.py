@@ -72,6 +72,7 @@ def interaction_findings(
                 message=f"{first_en} + {second_en}: {rule.effect}",
                 message_zh=f"{first_zh} + {second_zh}：{rule.effect_zh}",
                 management=rule.management,
+                management_zh=rule.management_zh,
                 source=rule.source,
                 rule_id=rule.id,
             )

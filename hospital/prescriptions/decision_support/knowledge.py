@@ -218,6 +218,7 @@ class InteractionRule:
     effect_zh: str
     management: str = ""
     mechanism: str = ""
+    management_zh: str = ""
     source: str = ""
 
 

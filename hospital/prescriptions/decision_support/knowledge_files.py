@@ -74,6 +74,7 @@ INTERACTION_COLUMNS = (
     "effect",
     "effect_zh",
     "management",
+    "management_zh",
     "mechanism",
     "source",
 )
@@ -119,6 +120,15 @@ def _required(row: Mapping[str, str], column: str) -> str:
     text = row[column].strip()
     if not text:
         raise _RowError(f"{column}: required")
+    return text
+
+
+def _translation(row: Mapping[str, str], column: str) -> str:
+    """The `<column>_zh` text: required wherever the English one is given, since a reader of a
+    Chinese page would otherwise be shown the English."""
+    text = (row.get(f"{column}_zh") or "").strip()
+    if row[column].strip() and not text:
+        raise _RowError(f"{column}_zh: missing the Chinese of {column!r}")
     return text
 
 
@@ -204,6 +214,7 @@ def interaction_from_row(row: Mapping[str, str]) -> InteractionRule:
         effect=_required(row, "effect"),
         effect_zh=_required(row, "effect_zh"),
         management=row["management"].strip(),
+        management_zh=_translation(row, "management"),
         mechanism=row["mechanism"].strip(),
         source=row["source"].strip(),
     )

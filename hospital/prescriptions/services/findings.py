@@ -217,6 +217,7 @@ def _store_findings(
                 message=f.message,
                 message_zh=f.message_zh,
                 management=f.management,
+                management_zh=f.management_zh,
                 source=f.source,
                 rule_id=f.rule_id,
                 override_reason=(reasons.get(f.rule_id) or "").strip()
