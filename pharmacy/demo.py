@@ -447,14 +447,8 @@ def _drug_product(drug: FormularyDrug, category: Category) -> Product:
     pack = f"{drug.strength}×{drug.pack_size}{unit}/盒" if drug.pack_size else f"{drug.strength}/盒"
     kind_letter = "Z" if drug.atc_code.startswith("V") else "H"
     approval = f"国药准字{kind_letter}{20000000 + _digest(drug.code) % 9999999:08d}"
-    is_rx = drug.rx_class == FormularyDrug.RxClass.RX
-    leaflet = (
-        f"【通用名称】{drug.generic_name_zh}\n【英文名称】{drug.generic_name_en}\n"
-        f"【成份】{drug.ingredients.replace(';', '、')}\n【规格】{drug.strength}\n"
-        f"【剂型】{drug.dosage_form}\n【给药途径】{drug.route}"
-    )
-    if drug.notes:
-        leaflet += f"\n【注意事项】{drug.notes}"
+    # Description, indications, dosage and leaflet stay empty: the shop writes them from the
+    # drug when a page is read, in the reader's language (pharmacy/product_texts.py).
     return Product(
         sku=f"DRG-{drug.code}"[:40],
         kind=Product.Kind.DRUG,
@@ -466,12 +460,6 @@ def _drug_product(drug: FormularyDrug, category: Category) -> Product:
         manufacturer=manufacturer,
         approval_number=approval,
         pack_description=pack[:80],
-        description=f"{drug.generic_name_zh}（{drug.generic_name_en}），{drug.strength}。",
-        indications="请按说明书或遵医嘱使用。"
-        if not is_rx
-        else "用于医生诊断的适应症，详见处方及说明书。",
-        dosage="遵医嘱。" if is_rx else "按说明书用法用量服用；症状未缓解请咨询医师或药师。",
-        leaflet=leaflet,
         price=_drug_price(drug),
     )
 
@@ -534,9 +522,10 @@ def seed_demo_data(*, stdout: Any) -> None:
                 if kind == "device"
                 else "",
                 pack_description=pack,
-                description=f"{brand} {zh}，{pack}。",
+                # Written when read, in the reader's language (pharmacy/product_texts.py).
+                description="",
                 indications="",
-                dosage="按说明书使用。",
+                dosage="",
                 leaflet="",
                 price=Decimal(price),
             )

@@ -21,6 +21,7 @@ from accounts.selectors import patient_profile_list
 from core.exceptions import DomainError
 from pharmacy import selectors, services
 from pharmacy.models import Order, Product
+from pharmacy.product_texts import product_texts
 from pharmacy.rules import RX_NOTICE, figure
 
 # Complaints are about goods the buyer received (the service refuses the others).
@@ -148,6 +149,7 @@ def product_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "pharmacy/product_detail.html",
         {
             "product": product,
+            "texts": product_texts(product),
             "details_visible": selectors.product_details_visible(product=product, viewer=user),
             "prescription_items": items,
             "form": form,

@@ -14,6 +14,7 @@ from rest_framework import serializers
 
 from core.api.serializers import ModelOutputSerializer
 from pharmacy.models import CartLine, Order, OrderLine, Product, Shipment, TrackingEvent
+from pharmacy.product_texts import product_texts
 from pharmacy.rules import RX_NOTICE
 
 # The largest id a BigAutoField holds: a bigger number in a list of ids would overflow the
@@ -182,14 +183,21 @@ class ProductDetailOutput(serializers.Serializer):
     def get_details_visible(self, product: Product) -> bool:
         return self._visible()
 
+    def to_representation(self, instance: Product) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        # The description a customer reads, in the language asked for (written from the
+        # formulary drug when the product has none of its own).
+        data["description"] = product_texts(instance).description
+        return data
+
     def get_indications(self, product: Product) -> str:
-        return product.indications if self._visible() else ""
+        return product_texts(product).indications if self._visible() else ""
 
     def get_dosage(self, product: Product) -> str:
-        return product.dosage if self._visible() else ""
+        return product_texts(product).dosage if self._visible() else ""
 
     def get_leaflet(self, product: Product) -> str:
-        return product.leaflet if self._visible() else ""
+        return product_texts(product).leaflet if self._visible() else ""
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_image_urls(self, product: Product) -> list[str]:
