@@ -14,10 +14,13 @@ from typing import Any
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from accounts.models import PatientProfile
+from core.system_text import system_text
 from hospital.booking.models import Appointment, Slot
 from hospital.consultations.models import Consultation, ConsultationDiagnosis, ConsultationMessage
+from hospital.consultations.services.visits import consultation_system_message_add
 from hospital.doctors.models import DoctorProfile, DoctorService
 from hospital.icd10 import icd10_description
 
@@ -92,8 +95,8 @@ def _completed_visit(doctor: DoctorProfile, patient: PatientProfile) -> bool:
             is_primary=primary,
             recorded_by=doctor.user,
         )
-    ConsultationMessage.objects.create(
-        consultation=consultation, kind=ConsultationMessage.Kind.SYSTEM, body="问诊已开始。"
+    consultation_system_message_add(
+        consultation, system_text(gettext_noop("The consultation has started."))
     )
     for role, text in DEMO_MESSAGES:
         ConsultationMessage.objects.create(
@@ -102,10 +105,9 @@ def _completed_visit(doctor: DoctorProfile, patient: PatientProfile) -> bool:
             kind=ConsultationMessage.Kind.TEXT,
             body=text,
         )
-    ConsultationMessage.objects.create(
-        consultation=consultation,
-        kind=ConsultationMessage.Kind.SYSTEM,
-        body="问诊已结束，就诊小结已生成。",
+    consultation_system_message_add(
+        consultation,
+        system_text(gettext_noop("The consultation has ended. The visit summary is ready.")),
     )
     return True
 

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from core.models import StatusChangeEvent
+from core.system_text import system_text_render
 from core.transitions import TransitionTable
 from hospital.booking.models import Appointment
 from hospital.doctors.models import ConsultationMode, Department, DoctorProfile
@@ -218,6 +219,10 @@ class ConsultationMessage(models.Model):
     )
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     body = models.TextField(_("text"), max_length=5000, blank=True)
+    # A system message keeps the source of its text, so each participant reads it in their own
+    # language (core.system_text); `body` holds it as rendered when written.
+    body_msgid = models.CharField(_("system text"), max_length=300, blank=True, editable=False)
+    body_params = models.JSONField(_("system text parameters"), default=dict, blank=True)
     attachment = models.FileField(
         _("attachment"), upload_to=message_attachment_path, max_length=200, blank=True
     )
@@ -240,6 +245,11 @@ class ConsultationMessage(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.get_kind_display()}"
+
+    @property
+    def text(self) -> str:
+        """The message as the reader reads it: a system message in the active language."""
+        return system_text_render(self.body_msgid, self.body_params, fallback=self.body)
 
 
 class ConsultationDiagnosis(models.Model):

@@ -104,7 +104,7 @@ class MessageOutput(serializers.Serializer):
     id = serializers.IntegerField()
     kind = serializers.CharField()
     sender_role = serializers.SerializerMethodField()
-    text = serializers.CharField(source="body")
+    text = serializers.CharField()  # a system message in the language asked for
     attachment = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField()
 

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core.exceptions import Conflict, DomainError
+from core.system_text import SystemText
 from core.uploads import JPEG, PDF, PNG, WEBP, upload_content_type
 from hospital.consultations.models import Consultation, ConsultationMessage
 from hospital.consultations.services.visits import (
@@ -76,11 +77,12 @@ def consultation_post_message(
 
 
 def consultation_post_system_message(
-    *, consultation: Consultation, text: str
+    *, consultation: Consultation, text: str | SystemText
 ) -> ConsultationMessage:
     """A line from the platform in the consultation (for example "prescription issued"), shown
     to both participants. Posting does not depend on the consultation's status."""
-    text = (text or "").strip()
-    if not text:
+    if not isinstance(text, SystemText):
+        text = (text or "").strip()[:5000]
+    if not str(text).strip():
         raise DomainError(_("A system message needs text."), field="text")
-    return consultation_system_message_add(consultation, text[:5000])
+    return consultation_system_message_add(consultation, text)

@@ -11,12 +11,13 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from accounts.models import PatientProfile
 from audit.services import access_log_record
 from core.actors import acting_user
 from core.exceptions import Conflict, DomainError, NotAllowed, NotFound
+from core.system_text import SystemText, system_text
 from core.transitions import status_change
 from hospital.booking.models import Appointment
 from hospital.booking.services.appointments import (
@@ -126,9 +127,18 @@ def consultation_window(consultation: Consultation) -> tuple[dt.datetime, dt.dat
     )
 
 
-def consultation_system_message_add(consultation: Consultation, text: str) -> ConsultationMessage:
+def consultation_system_message_add(
+    consultation: Consultation, text: str | SystemText
+) -> ConsultationMessage:
+    """A line from the platform; given as a SystemText, each reader reads it in their language."""
+    msgid, params = (text.msgid, text.params) if isinstance(text, SystemText) else ("", {})
     return ConsultationMessage.objects.create(
-        consultation=consultation, sender=None, kind=ConsultationMessage.Kind.SYSTEM, body=text
+        consultation=consultation,
+        sender=None,
+        kind=ConsultationMessage.Kind.SYSTEM,
+        body=str(text)[:5000],
+        body_msgid=msgid,
+        body_params=params,
     )
 
 
@@ -184,7 +194,9 @@ def consultation_open_for_appointment(
         opened_at=now,
     )
     consultation.events.create(from_status="", to_status=S.OPEN, actor=acting_user(actor))
-    consultation_system_message_add(consultation, _("The consultation has started."))
+    consultation_system_message_add(
+        consultation, system_text(gettext_noop("The consultation has started."))
+    )
     other = appointment.patient.account if is_doctor else appointment.doctor.user
     _notify(
         other,
@@ -234,7 +246,8 @@ def consultation_request_quick(
     )
     consultation.events.create(from_status="", to_status=S.WAITING, actor=account)
     consultation_system_message_add(
-        consultation, _("Your question is waiting for the next doctor on duty.")
+        consultation,
+        system_text(gettext_noop("Your question is waiting for the next doctor on duty.")),
     )
     consultation_audit(account, consultation, "create", "quick consult requested")
     return consultation
@@ -254,7 +267,7 @@ def _claim(consultation: Consultation, doctor: DoctorProfile, now: dt.datetime) 
         consultation, S.OPEN, actor=doctor.user, note="claimed", fields=("doctor", "opened_at")
     )
     consultation_system_message_add(
-        consultation, _("Dr. %(name)s has joined.") % {"name": doctor.name}
+        consultation, system_text(gettext_noop("Dr. %(name)s has joined."), name=doctor.name)
     )
     _notify(
         consultation.patient.account,
@@ -344,7 +357,8 @@ def _end(
     if consultation.appointment_id is not None and consultation.doctor is not None:
         appointment_complete(appointment_id=consultation.appointment_id, doctor=consultation.doctor)
     consultation_system_message_add(
-        consultation, _("The consultation has ended. The visit summary is ready.")
+        consultation,
+        system_text(gettext_noop("The consultation has ended. The visit summary is ready.")),
     )
     _notify(
         consultation.patient.account,

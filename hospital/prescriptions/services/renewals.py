@@ -12,10 +12,11 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from audit.services import access_log_record
 from core.exceptions import Conflict, DomainError, NotFound
+from core.system_text import system_text
 from hospital.consultations.models import Consultation
 from hospital.consultations.services.chat import consultation_post_system_message
 from hospital.doctors.services import doctor_check_may_practise
@@ -173,9 +174,12 @@ def _open_follow_up_consultation(renewal: RenewalRequest, *, doctor_user: Any) -
     )
     consultation_post_system_message(
         consultation=consultation,
-        text=str(
-            _("Dr. %(name)s opened this follow-up for the renewal of prescription #%(id)s.")
-            % {"name": doctor.name, "id": prescription.pk}
+        text=system_text(
+            gettext_noop(
+                "Dr. %(name)s opened this follow-up for the renewal of prescription #%(id)s."
+            ),
+            name=doctor.name,
+            id=prescription.pk,
         ),
     )
     access_log_record(

@@ -11,8 +11,10 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from core.exceptions import Conflict, DomainError, NotAllowed, NotFound
+from core.system_text import system_text
 from hospital.consultations.services.chat import consultation_post_system_message
 from hospital.doctors.services import doctor_check_may_practise
 from hospital.prescriptions.decision_support.knowledge import Severity
@@ -193,10 +195,14 @@ def prescription_sign(
     )
     consultation_post_system_message(
         consultation=consultation,
-        text=_(
-            "Prescription issued (Rx #%(id)s, version %(version)s); a pharmacist reviews it next."
-        )
-        % {"id": prescription.pk, "version": prescription.version},
+        text=system_text(
+            gettext_noop(
+                "Prescription issued (Rx #%(id)s, version %(version)s); a pharmacist reviews it "
+                "next."
+            ),
+            id=prescription.pk,
+            version=prescription.version,
+        ),
     )
     _notify_issued(prescription)
     prescription_audit(doctor_user, prescription, "update", "signed")
