@@ -16,6 +16,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, override
 
 from pharmacy.models import Order, Shipment
 from pharmacy.rules import figure
@@ -48,6 +49,7 @@ class SimulatedCourier:
     SIMULATED_TRACKING), so a demo, a test or a browser run sees the parcel move."""
 
     name = "simulator"
+    display_name = gettext_lazy("Simulated courier")
 
     def _timeline(self, method: str) -> tuple[tuple[str, dt.timedelta], ...]:
         timelines = figure("SIMULATED_TRACKING")
@@ -63,12 +65,7 @@ class SimulatedCourier:
 
     def poll(self, shipment: Shipment) -> list[TrackingUpdate]:
         method = shipment.order.delivery_method
-        descriptions: dict[str, str] = {
-            Shipment.Status.PICKED_UP: _("The courier picked up the parcel at the pharmacy."),
-            Shipment.Status.IN_TRANSIT: _("In transit."),
-            Shipment.Status.OUT_FOR_DELIVERY: _("Out for delivery."),
-            Shipment.Status.DELIVERED: _("Delivered and signed for."),
-        }
+        descriptions = simulated_descriptions()
         now = timezone.now()
         updates = []
         for status, after in self._timeline(method):
@@ -85,9 +82,45 @@ class SimulatedCourier:
         return updates
 
 
+def simulated_descriptions() -> dict[str, str]:
+    """What the simulator says at each step, in the active language."""
+    return {
+        Shipment.Status.PICKED_UP: _("The courier picked up the parcel at the pharmacy."),
+        Shipment.Status.IN_TRANSIT: _("In transit."),
+        Shipment.Status.OUT_FOR_DELIVERY: _("Out for delivery."),
+        Shipment.Status.DELIVERED: _("Delivered and signed for."),
+    }
+
+
+def courier_display_name(name: str) -> str:
+    """The courier's name for people ("simulator" is a configuration key, not a name)."""
+    couriers = getattr(settings, "PHARMACY_COURIERS", {"simulator": _SIMULATOR_PATH})
+    try:
+        courier_class = import_string(couriers[name])
+    except (KeyError, ImportError):
+        return name
+    return str(getattr(courier_class, "display_name", "") or name)
+
+
+def tracking_description(*, carrier: str, status: str, stored: str) -> str:
+    """A tracking event's text for the reader: the simulator's own words are written in the
+    language that polled it (a worker), so they are said again in the reader's language; a
+    real courier's text is shown as the courier sent it."""
+    if carrier != SimulatedCourier.name or not stored:
+        return stored
+    for language in ("zh-hans", "en"):
+        with override(language):
+            if simulated_descriptions().get(status) == stored:
+                return simulated_descriptions()[status]
+    return stored
+
+
+_SIMULATOR_PATH = "pharmacy.couriers.SimulatedCourier"
+
+
 def get_courier(name: str | None = None) -> Courier:
     couriers = getattr(
-        settings, "PHARMACY_COURIERS", {"simulator": "pharmacy.couriers.SimulatedCourier"}
+        settings, "PHARMACY_COURIERS", {"simulator": _SIMULATOR_PATH}
     )
     chosen = name or getattr(settings, "PHARMACY_COURIER", "simulator")
     return import_string(couriers[chosen])()

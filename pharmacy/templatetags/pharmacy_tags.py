@@ -9,6 +9,8 @@ from django.utils.translation import get_language
 
 from pharmacy import selectors
 from pharmacy.api.serializers import product_image_url
+from pharmacy.couriers import courier_display_name, tracking_description
+from pharmacy.event_notes import order_event_note, order_status_label
 
 register = template.Library()
 
@@ -36,3 +38,15 @@ def home_products() -> dict[str, Any]:
     otc = list(selectors.product_list(rx=False)[:HOME_SECTION_SIZE])
     rx = list(selectors.product_list(rx=True)[:HOME_SECTION_SIZE])
     return {"otc_products": otc, "rx_products": rx}
+
+
+register.filter("order_status", order_status_label)
+register.filter("order_note", order_event_note)
+register.filter("courier_name", courier_display_name)
+
+
+@register.filter
+def tracking_text(event: Any) -> str:
+    return tracking_description(
+        carrier=event.shipment.carrier, status=event.status, stored=event.description
+    )
