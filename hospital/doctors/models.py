@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import get_language, pgettext_lazy
+from django.utils.translation import get_language, get_language_info, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -120,6 +120,26 @@ class DoctorProfile(models.Model):
     @property
     def language_list(self) -> list[str]:
         return [code.strip() for code in self.languages.split(",") if code.strip()]
+
+    @property
+    def language_names(self) -> str:
+        """The languages the doctor consults in, each named in itself ("中文, English"), as a
+        reader of either language recognises their own."""
+        return ", ".join(language_name(code) for code in self.language_list)
+
+
+# Language codes → the language's own name. Codes outside the list are shown by Django's name
+# for them, or as typed.
+LANGUAGE_NAMES = {"zh": "中文", "en": "English", "yue": "粵語", "ja": "日本語", "ko": "한국어"}
+
+
+def language_name(code: str) -> str:
+    if code in LANGUAGE_NAMES:
+        return LANGUAGE_NAMES[code]
+    try:
+        return str(get_language_info(code)["name_local"])
+    except KeyError:
+        return code
 
 
 class DoctorService(models.Model):

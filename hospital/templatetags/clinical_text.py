@@ -10,6 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.apps import apps
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
 
 from hospital.icd10 import icd10_display
 from hospital.prescriptions.labels import (
@@ -39,3 +42,33 @@ register.filter("severity", severity_label)
 register.filter("finding_kind", finding_kind_label)
 register.filter("finding_message", finding_message)
 register.filter("finding_management", finding_management)
+
+
+# What the access log names a part of the record by: the code it is written with → its label.
+# Codes that are a model's name are labelled by the model's verbose name (below).
+_RECORD_PARTS = {
+    "record": _("health record"),
+    "health_record": _("health record"),
+    "chronic_panel": _("chronic care overview"),
+    "fhir_bundle": _("record export (FHIR)"),
+    "consultation_attachment": _("consultation attachment"),
+    "consultation_message": _("consultation message"),
+    "renewal_request": _("renewal request"),
+    "pharmacy_order": _("pharmacy order"),
+}
+
+
+@register.filter
+def record_part(object_type: str) -> str:
+    """An access log entry's `object_type` as the patient reads it."""
+    code = str(object_type or "")
+    if code in _RECORD_PARTS:
+        return capfirst(str(_RECORD_PARTS[code]))
+    app_label, _dot, model_name = code.rpartition(".")
+    for label in [app_label] if app_label else ["hospital", "accounts", "pharmacy"]:
+        try:
+            model = apps.get_model(label, model_name)
+        except LookupError:
+            continue
+        return capfirst(str(model._meta.verbose_name))
+    return code
