@@ -13,15 +13,31 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.models import PatientProfile, User
+from accounts.roles import Role
 from accounts.services import patient_profile_check
+from audit.admin import role_labels
 from core.exceptions import DomainError
+
+
+class RoleFilter(admin.SimpleListFilter):
+    """The groups filter by role label: a group is named by its role's code."""
+
+    title = _("role")
+    parameter_name = "role"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return list(Role.choices)
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        value = self.value()
+        return queryset.filter(groups__name=value) if value else queryset
 
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     ordering = ["email"]
     list_display = ["email", "display_name", "roles", "is_active", "is_staff", "date_joined"]
-    list_filter = ["groups", "is_active", "is_staff", "is_superuser"]
+    list_filter = [RoleFilter, "is_active", "is_staff", "is_superuser"]
     search_fields = ["email", "display_name"]
     readonly_fields = ["last_login", "date_joined"]
     fieldsets = (
@@ -42,7 +58,8 @@ class UserAdmin(DjangoUserAdmin):
 
     @admin.display(description=_("roles"))
     def roles(self, user: User) -> str:
-        return ", ".join(sorted(group.name for group in user.groups.all())) or "—"
+        # Groups are named by role code; the column shows each role's label.
+        return role_labels(",".join(sorted(group.name for group in user.groups.all())))
 
 
 class PatientProfileAdminForm(forms.ModelForm):

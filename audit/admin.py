@@ -18,6 +18,14 @@ def actor_roles_register(choices: list[tuple[str, Any]]) -> None:
     ACTOR_ROLES[:] = choices
 
 
+def role_labels(codes: str) -> str:
+    """Comma-separated role codes ("doctor,operator") as their labels; an unknown code as is."""
+    labels = {value: label for value, label in ACTOR_ROLES}
+    labels.update({"superuser": _("Superuser"), "anonymous": _("Anonymous")})
+    names = [code.strip() for code in (codes or "").split(",") if code.strip()]
+    return ", ".join(str(labels.get(name, name)) for name in names) or "—"
+
+
 class ActorRoleFilter(admin.SimpleListFilter):
     title = _("actor role")
     parameter_name = "role"
@@ -45,7 +53,7 @@ class AccessLogEntryAdmin(admin.ModelAdmin):
         "sequence",
         "occurred_at",
         "actor",
-        "actor_role",
+        "actor_roles",
         "patient_id",
         "object_type",
         "object_id",
@@ -60,6 +68,11 @@ class AccessLogEntryAdmin(admin.ModelAdmin):
     list_select_related = ("actor",)
     show_full_result_count = False
     readonly_fields = [field.name for field in AccessLogEntry._meta.fields]
+
+    @admin.display(description=_("actor role"), ordering="actor_role")
+    def actor_roles(self, entry: AccessLogEntry) -> str:
+        """The stored role codes, each by its label in the reader's language."""
+        return role_labels(entry.actor_role)
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[Any], search_term: str

@@ -52,9 +52,9 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "allauth",
     "allauth.account",
-    "allauth.mfa",
+    "config.apps.MultiFactorConfig",  # allauth.mfa, named in the admin
     "allauth.headless",
-    "axes",
+    "config.apps.AxesConfig",  # axes, named in the admin
     "rules.apps.AutodiscoverRulesConfig",
     "simple_history",
     "django_celery_beat",
