@@ -110,8 +110,9 @@ def tracking_description(*, carrier: str, status: str, stored: str) -> str:
         return stored
     for language in ("zh-hans", "en"):
         with override(language):
-            if simulated_descriptions().get(status) == stored:
-                return simulated_descriptions()[status]
+            written_by_simulator = simulated_descriptions().get(status) == stored
+        if written_by_simulator:
+            return simulated_descriptions().get(status, stored)
     return stored
 
 
@@ -119,8 +120,6 @@ _SIMULATOR_PATH = "pharmacy.couriers.SimulatedCourier"
 
 
 def get_courier(name: str | None = None) -> Courier:
-    couriers = getattr(
-        settings, "PHARMACY_COURIERS", {"simulator": _SIMULATOR_PATH}
-    )
+    couriers = getattr(settings, "PHARMACY_COURIERS", {"simulator": _SIMULATOR_PATH})
     chosen = name or getattr(settings, "PHARMACY_COURIER", "simulator")
     return import_string(couriers[chosen])()

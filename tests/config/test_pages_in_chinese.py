@@ -4,6 +4,7 @@ catalogue (templates) and the apps' catalogues are compiled and picked up."""
 import re
 
 import pytest
+from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from tests.accounts.factories import PatientProfileFactory
@@ -130,3 +131,32 @@ def test_pages_in_english(client):
 
     text = visible_text(client.get(reverse("hospital:my-appointments"), **EN))
     assert_english(text, ["My appointments", "No appointments yet."], ["暂无预约。"])
+
+
+def test_admin_sections_and_roles_in_chinese(client):
+    from accounts.roles import Role
+    from tests.accounts.factories import UserFactory, activate_totp
+
+    admin = UserFactory(is_staff=True, is_superuser=True)
+    activate_totp(admin)
+    client.force_login(admin)
+    UserFactory().groups.add(Group.objects.get(name=Role.CLAIMS_OFFICER))
+    index = visible_text(client.get("/admin/", **ZH))
+    for section in ["登录防护", "两步验证", "认证器", "任务结果", "登录尝试"]:
+        assert section in index, section
+    for english in [
+        "Axes",
+        "Celery Results",
+        "Task results",
+        "Group results",
+        "Authenticators",
+        "Access attempts",
+        "Access failures",
+        "Access logs",
+        "Add link",
+    ]:
+        assert english not in index, english
+    users = visible_text(client.get("/admin/accounts/user/", **ZH))
+    assert "理赔专员" in users or str(Role.CLAIMS_OFFICER.label) in users
+    for code in ["claims_officer", "pharmacist", "operator"]:
+        assert code not in users, code
