@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.utils.translation import gettext
+from django.utils.translation import gettext, override
 
 
 @dataclass(frozen=True)
@@ -29,13 +29,27 @@ class SystemText:
 
 
 def system_text(msgid: str, **params: Any) -> SystemText:
-    # Parameters are stored as JSON: names, numbers and ids, never a translated phrase (it would
-    # keep the language it was rendered in).
+    """Parameters are stored as JSON: names, numbers and ids as they are; a phrase that must be
+    translated too (a status label) given as a SystemText is stored as its msgid."""
     return SystemText(msgid, {name: _plain(value) for name, value in params.items()})
 
 
+def system_label(label: Any) -> SystemText:
+    """A choice label (a lazy translation) as a parameter rendered in the reader's language."""
+    with override("en"):  # the source language: English renders a msgid as itself
+        return SystemText(str(label))
+
+
 def _plain(value: Any) -> Any:
+    if isinstance(value, SystemText):
+        return {"msgid": value.msgid, "params": value.params}
     return value if isinstance(value, int | float | bool) or value is None else str(value)
+
+
+def _rendered(value: Any) -> Any:
+    if isinstance(value, dict) and "msgid" in value:
+        return system_text_render(str(value["msgid"]), value.get("params"), fallback="")
+    return value
 
 
 def system_text_render(msgid: str, params: Mapping[str, Any] | None, *, fallback: str) -> str:
@@ -47,6 +61,6 @@ def system_text_render(msgid: str, params: Mapping[str, Any] | None, *, fallback
     if not params:
         return translated
     try:
-        return translated % dict(params)
+        return translated % {name: _rendered(value) for name, value in params.items()}
     except (KeyError, TypeError, ValueError):
         return fallback

@@ -7,6 +7,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.system_text import system_text_render
+
 
 class Notification(models.Model):
     recipient = models.ForeignKey(
@@ -19,6 +21,11 @@ class Notification(models.Model):
     kind = models.CharField(_("kind"), max_length=64, db_index=True)
     subject = models.CharField(_("subject"), max_length=200)
     body = models.TextField(_("body"))
+    # The source of subject and body with their parameters (core.system_text), so the inbox
+    # reads in the reader's language; subject and body hold them as rendered when sent.
+    subject_msgid = models.CharField(_("subject source"), max_length=300, blank=True)
+    body_msgid = models.TextField(_("body source"), blank=True)
+    text_params = models.JSONField(_("text parameters"), default=dict, blank=True)
     link = models.CharField(_("link"), max_length=500, blank=True)
     # Names the event this notification is about, so the same event never notifies twice.
     dedupe_key = models.CharField(_("dedupe key"), max_length=255, unique=True)
@@ -35,6 +42,16 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} → {self.recipient_id}"
+
+    @property
+    def subject_text(self) -> str:
+        params = self.text_params.get("subject") if self.text_params else None
+        return system_text_render(self.subject_msgid, params, fallback=self.subject)
+
+    @property
+    def body_text(self) -> str:
+        params = self.text_params.get("body") if self.text_params else None
+        return system_text_render(self.body_msgid, params, fallback=self.body)
 
     @property
     def is_read(self) -> bool:

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from accounts.roles import Role
 from core.exceptions import NotFound
+from core.system_text import SystemText
 from notifications.channels import SENDERS
 from notifications.models import Notification, NotificationDelivery
 
@@ -24,8 +25,8 @@ def notification_send(
     *,
     recipient: Any,
     kind: str,
-    subject: str,
-    body: str,
+    subject: str | SystemText,
+    body: str | SystemText,
     dedupe_key: str,
     link: str = "",
     send_email: bool = True,
@@ -42,8 +43,15 @@ def notification_send(
             notification = Notification.objects.create(
                 recipient=recipient,
                 kind=kind[:64],
-                subject=subject[:200],
-                body=body,
+                subject=str(subject)[:200],
+                body=str(body),
+                subject_msgid=subject.msgid if isinstance(subject, SystemText) else "",
+                body_msgid=body.msgid if isinstance(body, SystemText) else "",
+                text_params={
+                    part: text.params
+                    for part, text in (("subject", subject), ("body", body))
+                    if isinstance(text, SystemText) and text.params
+                },
                 link=link[:500],
                 dedupe_key=dedupe_key[:255],
             )
@@ -70,7 +78,12 @@ def notification_send(
 
 
 def notification_send_to_operators(
-    *, kind: str, subject: str, body: str, dedupe_key: str, link: str = ""
+    *,
+    kind: str,
+    subject: str | SystemText,
+    body: str | SystemText,
+    dedupe_key: str,
+    link: str = "",
 ) -> list[Notification]:
     """Notifies every active operator, each once per `dedupe_key`."""
     operators = (

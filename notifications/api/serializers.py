@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from core.api.serializers import ModelOutputSerializer
@@ -13,6 +14,9 @@ class NotificationListInput(serializers.Serializer):
 
 class NotificationOutput(ModelOutputSerializer):
     kind_label = serializers.SerializerMethodField()
+    # In the language asked for (as written when the notification predates that).
+    subject = serializers.CharField(source="subject_text", read_only=True, label=_("subject"))
+    body = serializers.CharField(source="body_text", read_only=True, label=_("body"))
     is_read = serializers.BooleanField(read_only=True)
 
     class Meta:

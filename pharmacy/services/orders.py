@@ -18,11 +18,13 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.rules import is_operator, is_pharmacist
 from audit.services import access_log_record
 from core.actors import acting_user
 from core.exceptions import Conflict, DomainError, NotAllowed, NotFound
+from core.system_text import SystemText, system_text
 from core.transitions import status_change
 from hospital.prescriptions.models import Prescription
 from hospital.prescriptions.services.supply import prescription_item_restore
@@ -52,7 +54,9 @@ def order_link(order: Order) -> str:
     return reverse("pharmacy:order-detail", args=[order.pk])
 
 
-def order_notify(order: Order, *, kind: str, subject: str, body: str = "") -> None:
+def order_notify(
+    order: Order, *, kind: str, subject: str | SystemText, body: str | SystemText = ""
+) -> None:
     recipient_id = order.account_id
     key = f"{kind}:{order.pk}"
     link = order_link(order)
@@ -142,7 +146,11 @@ def _mark_paid(order: Order, *, note: str) -> None:
         from pharmacy.tasks import fulfil_order
 
         fulfil_order.delay_on_commit(order.pk)
-    order_notify(order, kind="pharmacy.order_paid", subject=_("We received your payment"))
+    order_notify(
+        order,
+        kind="pharmacy.order_paid",
+        subject=system_text(gettext_noop("We received your payment")),
+    )
 
 
 def order_payment_succeeded(*, payment: Payment) -> None:
@@ -224,8 +232,10 @@ def order_cancel(*, order_id: int, actor: Any, reason: str = "", account: Any = 
         order_notify(
             order,
             kind="pharmacy.order_cancelled",
-            subject=_("Your order %(number)s was cancelled") % {"number": order.number},
-            body=_("Anything you paid is refunded to where it came from.")
+            subject=system_text(
+                gettext_noop("Your order %(number)s was cancelled"), number=order.number
+            ),
+            body=system_text(gettext_noop("Anything you paid is refunded to where it came from."))
             if order.status == S.REFUNDED
             else order.number,
         )

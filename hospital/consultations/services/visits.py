@@ -101,7 +101,15 @@ def _link(consultation: Consultation) -> str:
     return f"/consultations/{consultation.pk}/"
 
 
-def _notify(recipient: Any, *, kind: str, key: str, subject: str, body: str, link: str) -> None:
+def _notify(
+    recipient: Any,
+    *,
+    kind: str,
+    key: str,
+    subject: str | SystemText,
+    body: str | SystemText,
+    link: str,
+) -> None:
     transaction.on_commit(
         lambda: notification_send(
             recipient=recipient,
@@ -202,8 +210,8 @@ def consultation_open_for_appointment(
         other,
         kind="hospital.consultation_opened",
         key=f"consultation_opened:{consultation.pk}",
-        subject=_("Your consultation has started"),
-        body=_("Consultation #%(id)s is open.") % {"id": consultation.pk},
+        subject=system_text(gettext_noop("Your consultation has started")),
+        body=system_text(gettext_noop("Consultation #%(id)s is open."), id=consultation.pk),
         link=_link(consultation),
     )
     consultation_audit(actor, consultation, "create", "opened from appointment")
@@ -273,8 +281,10 @@ def _claim(consultation: Consultation, doctor: DoctorProfile, now: dt.datetime) 
         consultation.patient.account,
         kind="hospital.consultation_opened",
         key=f"consultation_opened:{consultation.pk}",
-        subject=_("A doctor has taken your question"),
-        body=_("Dr. %(name)s is answering your question.") % {"name": doctor.name},
+        subject=system_text(gettext_noop("A doctor has taken your question")),
+        body=system_text(
+            gettext_noop("Dr. %(name)s is answering your question."), name=doctor.name
+        ),
         link=_link(consultation),
     )
     consultation_audit(doctor.user, consultation, "update", "claimed")
@@ -364,9 +374,11 @@ def _end(
         consultation.patient.account,
         kind="hospital.consultation_closed",
         key=f"consultation_closed:{consultation.pk}",
-        subject=_("Your visit summary is ready"),
-        body=_("Consultation #%(id)s has ended; read the summary and rate the visit.")
-        % {"id": consultation.pk},
+        subject=system_text(gettext_noop("Your visit summary is ready")),
+        body=system_text(
+            gettext_noop("Consultation #%(id)s has ended; read the summary and rate the visit."),
+            id=consultation.pk,
+        ),
         link=f"/consultations/{consultation.pk}/summary/",
     )
     consultation_audit(doctor_user, consultation, "update", f"closed: {outcome}")

@@ -20,10 +20,11 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from accounts.rules import is_pharmacist
 from core.exceptions import Conflict, DomainError, InvalidTransition, NotAllowed, NotFound
+from core.system_text import system_label, system_text
 from hospital.prescriptions.models import Prescription, PrescriptionEvent, PrescriptionItem
 from hospital.prescriptions.services.prescribing import prescription_audit, prescription_event
 from hospital.rules import figure
@@ -248,38 +249,40 @@ def _notify_reviewed(prescription_id: int) -> None:
     values = {
         "id": prescription.pk,
         "patient": prescription.patient.real_name,
-        "reason": prescription.get_review_decision_reason_display(),
+        "reason": system_label(prescription.get_review_decision_reason_display()),
         "comment": prescription.review_comment,
     }
     link = _detail_link(prescription)
     if prescription.status == S.APPROVED:
-        doctor_subject = _("Prescription #%(id)s approved") % values
-        doctor_body = _("A pharmacist approved your prescription for %(patient)s.") % values
-        patient_subject = _("Your prescription has been approved")
-        patient_body = (
-            _(
+        doctor_subject = system_text(gettext_noop("Prescription #%(id)s approved"), **values)
+        doctor_body = system_text(
+            gettext_noop("A pharmacist approved your prescription for %(patient)s."), **values
+        )
+        patient_subject = system_text(gettext_noop("Your prescription has been approved"))
+        patient_body = system_text(
+            gettext_noop(
                 "Prescription #%(id)s for %(patient)s was approved by a pharmacist. The medicine "
                 "can now be bought until the prescription expires."
-            )
-            % values
+            ),
+            **values,
         )
         patient_link = reverse("hospital:my-prescriptions")
     else:
-        doctor_subject = _("Prescription #%(id)s rejected") % values
-        doctor_body = (
-            _(
+        doctor_subject = system_text(gettext_noop("Prescription #%(id)s rejected"), **values)
+        doctor_body = system_text(
+            gettext_noop(
                 "A pharmacist rejected your prescription for %(patient)s (%(reason)s): "
                 "%(comment)s You may revise it and sign it again."
-            )
-            % values
+            ),
+            **values,
         )
-        patient_subject = _("Your prescription was not approved")
-        patient_body = (
-            _(
+        patient_subject = system_text(gettext_noop("Your prescription was not approved"))
+        patient_body = system_text(
+            gettext_noop(
                 "A pharmacist did not approve prescription #%(id)s for %(patient)s "
                 "(%(reason)s). Your doctor has been told and may revise it."
-            )
-            % values
+            ),
+            **values,
         )
         patient_link = reverse("hospital:my-prescriptions")
     notification_send(

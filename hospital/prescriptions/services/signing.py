@@ -217,12 +217,15 @@ def _notify_issued(prescription: Prescription) -> None:
         notification_send(
             recipient=recipient,
             kind="hospital.prescription_issued",
-            subject=_("Your prescription has been issued"),
-            body=_(
-                "Dr %(doctor)s issued a prescription for %(patient)s. A pharmacist reviews it "
-                "before the medicine can be bought."
-            )
-            % {"doctor": prescription.doctor.name, "patient": prescription.patient.real_name},
+            subject=system_text(gettext_noop("Your prescription has been issued")),
+            body=system_text(
+                gettext_noop(
+                    "Dr %(doctor)s issued a prescription for %(patient)s. A pharmacist reviews it "
+                    "before the medicine can be bought."
+                ),
+                doctor=prescription.doctor.name,
+                patient=prescription.patient.real_name,
+            ),
             dedupe_key=f"prescription-issued:{prescription.pk}",
             link=link,
         )
