@@ -59,6 +59,8 @@ DRUG_DEFAULTS = {
     "lactation_caution": "none",
     "elderly_caution": "",
     "paediatric_caution": "",
+    "elderly_caution_zh": "",
+    "paediatric_caution_zh": "",
     "long_term_allowed": "false",
     "insurance_category": "jia",
     "national_code": "",
@@ -90,6 +92,7 @@ FORMULARY = [
         adult_max_daily_dose="2400",
         paediatric_max_daily_dose_per_kg="30",
         paediatric_caution="Not for infants under 6 months.",
+        paediatric_caution_zh="6个月以下婴儿不宜使用。",
     ),
     drug(
         "PARA",
@@ -165,6 +168,7 @@ FORMULARY = [
         "N05BA01",
         control_class="psychotropic_2",
         elderly_caution="Falls and sedation (Beers).",
+        elderly_caution_zh="跌倒及镇静（Beers标准）。",
     ),
     drug(
         "AMI",
@@ -173,6 +177,7 @@ FORMULARY = [
         "amitriptyline",
         "N06AA09",
         elderly_caution="Anticholinergic; avoid (Beers).",
+        elderly_caution_zh="抗胆碱作用；避免使用（Beers标准）。",
     ),
     drug("MOR", "吗啡", "Morphine", "morphine", "N02AA01", control_class="narcotic"),
     drug("DICLO", "双氯芬酸钠", "Diclofenac", "diclofenac sodium", "M01AB05"),
@@ -822,12 +827,15 @@ def test_paediatric_caution_text_is_information(kb):
         check(kb, [item("IBU", "100", frequency="TID")], child()), FindingKind.PAEDIATRIC_AGE
     )
     assert finding.severity == Severity.INFO
+    assert "6个月以下婴儿不宜使用。" in finding.message_zh
+    assert "infants" not in finding.message_zh
 
 
 def test_elderly_caution(kb):
     finding = only(check(kb, [item("AMI", "10")], adult(age_years=72)), FindingKind.ELDERLY)
     assert finding.severity == Severity.MODERATE
     assert "Beers" in finding.message
+    assert finding.message_zh.endswith("抗胆碱作用；避免使用（Beers标准）。")
     assert of_kind(check(kb, [item("AMI", "10")], adult(age_years=64)), FindingKind.ELDERLY) == []
 
 

@@ -210,6 +210,15 @@ def test_formulary_enums(column, allowed):
     assert bad == []
 
 
+def test_formulary_cautions_have_their_chinese():
+    for drug in formulary():
+        for column in ("elderly_caution", "paediatric_caution"):
+            if drug[column].strip():
+                assert CJK.search(drug[f"{column}_zh"]), (drug["code"], column)
+            else:
+                assert not drug[f"{column}_zh"].strip(), (drug["code"], column)
+
+
 def test_formulary_numbers_parse():
     for drug in formulary():
         code = drug["code"]

@@ -249,7 +249,10 @@ def _age(drug: Drug, patient: PatientFacts) -> list[Finding]:
                     f"{format_number(minimum)} years (patient is {age:g})."
                     + (f" {drug.paediatric_caution}" if drug.paediatric_caution else "")
                 ),
-                message_zh=f"{drug.generic_name_zh}：不适用于{format_number(minimum)}岁以下患者（患者{age:g}岁）。",
+                message_zh=(
+                    f"{drug.generic_name_zh}：不适用于{format_number(minimum)}岁以下患者"
+                    f"（患者{age:g}岁）。" + drug.paediatric_caution_zh
+                ),
                 management="Choose an alternative licensed for this age.",
                 rule_id="age.paediatric_minimum",
             )
@@ -261,7 +264,7 @@ def _age(drug: Drug, patient: PatientFacts) -> list[Finding]:
                 kind=FindingKind.PAEDIATRIC_AGE,
                 severity=Severity.INFO,
                 message=f"{drug.generic_name_en}: in children: {drug.paediatric_caution}",
-                message_zh=f"{drug.generic_name_zh}：儿童用药注意：{drug.paediatric_caution}",
+                message_zh=f"{drug.generic_name_zh}：儿童用药注意：{drug.paediatric_caution_zh}",
                 management="Check the paediatric dosing and cautions.",
                 rule_id="age.paediatric_caution",
             )
@@ -273,7 +276,7 @@ def _age(drug: Drug, patient: PatientFacts) -> list[Finding]:
                 kind=FindingKind.ELDERLY,
                 severity=Severity.MODERATE,
                 message=f"{drug.generic_name_en}: in older adults: {drug.elderly_caution}",
-                message_zh=f"{drug.generic_name_zh}：老年人用药注意：{drug.elderly_caution}",
+                message_zh=f"{drug.generic_name_zh}：老年人用药注意：{drug.elderly_caution_zh}",
                 management="Consider a safer alternative or a lower dose, and monitor.",
                 rule_id="age.elderly",
             )

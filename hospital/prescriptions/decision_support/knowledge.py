@@ -190,6 +190,8 @@ class Drug:
     lactation_caution: Caution = Caution.NONE
     elderly_caution: str = ""
     paediatric_caution: str = ""
+    elderly_caution_zh: str = ""
+    paediatric_caution_zh: str = ""
     long_term_allowed: bool = False
     # Taken once a week (low-dose methotrexate, alendronate 70 mg): adult_max_daily_dose then
     # holds the maximum weekly dose, and dosing more often than weekly is itself an error.

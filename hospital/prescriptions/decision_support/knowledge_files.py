@@ -60,6 +60,8 @@ FORMULARY_COLUMNS = (
     "lactation_caution",
     "elderly_caution",
     "paediatric_caution",
+    "elderly_caution_zh",
+    "paediatric_caution_zh",
     "long_term_allowed",
     "insurance_category",
     "national_code",
@@ -186,6 +188,8 @@ def drug_from_row(row: Mapping[str, str]) -> Drug:
         ),
         elderly_caution=row["elderly_caution"].strip(),
         paediatric_caution=row["paediatric_caution"].strip(),
+        elderly_caution_zh=_translation(row, "elderly_caution"),
+        paediatric_caution_zh=_translation(row, "paediatric_caution"),
         long_term_allowed=_bool(row["long_term_allowed"], "long_term_allowed"),
         # The files mark once-weekly products in the optional notes column (see data/README.md).
         weekly_dosing="once weekly" in (row.get("notes") or "").lower(),
