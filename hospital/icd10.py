@@ -74,36 +74,45 @@ def icd10_description(code: str) -> str:
 
 
 @cache
-def _chinese_titles() -> dict[str, str]:
+def _titles() -> dict[str, tuple[str, str]]:
+    """Code → (Chinese title, WHO English title) from data/icd10_zh.csv. Pages look titles up
+    here first, so showing a diagnosis does not load the WHO tables into a web worker."""
     path = Path(__file__).resolve().parent / "data" / "icd10_zh.csv"
     with path.open(encoding="utf-8", newline="") as handle:
-        return {row["code"]: row["title_zh"] for row in csv.DictReader(handle) if row["title_zh"]}
+        return {
+            row["code"]: (row["title_zh"], row["title_en"])
+            for row in csv.DictReader(handle)
+            if row["title_zh"]
+        }
+
+
+def _chinese(language: str | None) -> bool:
+    return (language or get_language() or "").lower().startswith("zh")
 
 
 def icd10_title(code: str, *, language: str | None = None) -> str:
     """The title of a valid code in `language` (default: the active one): the Chinese title where
     the list has one, otherwise the WHO English title; an empty string for anything else."""
     text = icd10_normalize(code)
-    english = icd10_description(text)
-    if not english:
-        return ""
-    if (language or get_language() or "").lower().startswith("zh"):
-        return _chinese_titles().get(text, english)
-    return english
+    titles = _titles().get(text)
+    if titles is not None:
+        return titles[0] if _chinese(language) else titles[1]
+    return icd10_description(text)
 
 
 def icd10_display(code: str, stored: str) -> str:
     """What to show for a diagnosis recorded as `code` with the title `stored` at the time.
 
     Titles filled in from the code list are rendered again in the reader's language; a title a
-    doctor typed themselves (neither list title) is theirs and is shown as written.
+    doctor typed themselves (neither list title) is theirs and is shown as written. A code the
+    Chinese list lacks keeps its stored (WHO English) title.
     """
     text = icd10_normalize(code)
     stored = (stored or "").strip()
-    generated = {icd10_description(text), _chinese_titles().get(text, "")}
-    if not stored or stored in generated:
-        return icd10_title(text) or stored
-    return stored
+    titles = _titles().get(text)
+    if titles is not None and (not stored or stored in titles):
+        return icd10_title(text)
+    return stored or icd10_title(text)
 
 
 def icd10_validate_list(codes: list[str], *, field: str = "diagnosis_codes") -> list[str]:
