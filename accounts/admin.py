@@ -12,11 +12,56 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from accounts.models import PatientProfile, User
+from accounts.models import ConsentRecord, PatientProfile, User
 from accounts.roles import Role
 from accounts.services import patient_profile_check
 from audit.admin import role_labels
 from core.exceptions import DomainError
+
+CONSENT_FIELDS = [
+    "user",
+    "terms_version",
+    "privacy_version",
+    "sensitive_information",
+    "channel",
+    "ip_address",
+    "accepted_at",
+]
+
+
+class ConsentRecordInline(admin.TabularInline):
+    """What the account accepted at signup: evidence, so nobody edits or removes it."""
+
+    model = ConsentRecord
+    fields = CONSENT_FIELDS[1:]
+    readonly_fields = CONSENT_FIELDS[1:]
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(ConsentRecord)
+class ConsentRecordAdmin(admin.ModelAdmin):
+    list_display = ["user", "terms_version", "privacy_version", "channel", "accepted_at"]
+    list_filter = ["terms_version", "privacy_version", "channel", "accepted_at"]
+    search_fields = ["user__email"]
+    list_select_related = ["user"]
+    fields = CONSENT_FIELDS
+    readonly_fields = CONSENT_FIELDS
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 class RoleFilter(admin.SimpleListFilter):
@@ -35,6 +80,7 @@ class RoleFilter(admin.SimpleListFilter):
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
+    inlines = [ConsentRecordInline]
     ordering = ["email"]
     list_display = ["email", "display_name", "roles", "is_active", "is_staff", "date_joined"]
     list_filter = [RoleFilter, "is_active", "is_staff", "is_superuser"]

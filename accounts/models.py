@@ -145,3 +145,38 @@ class PatientProfile(models.Model):
     @property
     def age(self) -> int:
         return self.age_on(timezone.localdate())
+
+
+class ConsentRecord(models.Model):
+    """A person's acceptance of the user agreement and privacy policy, in the versions shown to
+    them, including the separate consent to processing their health information (sensitive
+    personal information, PIPL art. 29). Kept as evidence: never edited, a new acceptance (of a
+    new version) is a new row."""
+
+    class Channel(models.TextChoices):
+        WEB = "web", _("Website")
+        APP = "app", _("App")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="consent_records",
+        verbose_name=_("account"),
+    )
+    terms_version = models.CharField(_("user agreement version"), max_length=40)
+    privacy_version = models.CharField(_("privacy policy version"), max_length=40)
+    sensitive_information = models.BooleanField(
+        _("separate consent to health information"), default=True
+    )
+    channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    accepted_at = models.DateTimeField(_("accepted at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("consent record")
+        verbose_name_plural = _("consent records")
+        ordering = ["user_id", "-accepted_at"]
+        indexes = [models.Index(fields=["user", "-accepted_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.terms_version} / {self.privacy_version}"

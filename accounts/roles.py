@@ -55,6 +55,8 @@ ACCOUNTS_ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
         "view_patientprofile",
         "change_patientprofile",
         "view_historicalpatientprofile",
+        # what each account accepted at signup, read-only evidence
+        "view_consentrecord",
     ),
 }
 

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import logging
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import PatientProfile, User
+from accounts.models import ConsentRecord, PatientProfile, User
 from accounts.roles import ACCOUNTS_ROLE_PERMISSIONS, REGISTERED_ROLE_PERMISSIONS, Role
 from accounts.rules import max_patient_profiles_per_account
 from accounts.validators import (
@@ -56,6 +59,30 @@ def user_assign_role(*, user: User, role: Role | str) -> None:
         user.is_staff = True
         user.save(update_fields=["is_staff"])
     user.__dict__.pop("_role_names", None)
+
+
+def _valid_ip_or_none(text: str | None) -> str | None:
+    # A forwarded-for hop is whatever the client sent: a malformed one must not cost the person
+    # their account (PostgreSQL refuses it as inet), it is just not kept.
+    try:
+        return str(ipaddress.ip_address(text or ""))
+    except ValueError:
+        return None
+
+
+def consent_record(*, user: User, channel: str, ip_address: str | None = None) -> ConsentRecord:
+    """Records that `user` accepted the user agreement and privacy policy in the versions now
+    published (LEGAL_TERMS_VERSION, LEGAL_PRIVACY_VERSION), with the separate consent to the
+    processing of their health information that the signup checkbox carries."""
+    return ConsentRecord.objects.create(
+        user=user,
+        terms_version=settings.LEGAL_TERMS_VERSION,
+        privacy_version=settings.LEGAL_PRIVACY_VERSION,
+        sensitive_information=True,
+        channel=channel,
+        ip_address=_valid_ip_or_none(ip_address),
+        accepted_at=timezone.now(),
+    )
 
 
 def _patient_profile_validate(profile: PatientProfile) -> None:

@@ -111,6 +111,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.roles",
+                "core.context_processors.site_licences",
             ],
         },
     },
@@ -267,6 +268,9 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = True
 ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
+# Adds the consent to the user agreement and privacy policy to every signup form: allauth's
+# web form and the headless app/browser API both derive from this class.
+ACCOUNT_SIGNUP_FORM_CLASS = "accounts.signup.SignupConsentForm"
 ACCOUNT_RATE_LIMITS: dict[str, str] | bool = {
     "login_failed": "10/m/ip,5/5m/key",
     "signup": "20/m/ip",
@@ -474,3 +478,25 @@ PAYMENT_PROVIDERS = {
         "webhook_secret": env.str("PAYMENT_SANDBOX_SECRET", default=f"sandbox:{SECRET_KEY}"),
     },
 }
+
+# --- licences and legal texts -------------------------------------------------------------
+# What a Chinese internet hospital and online pharmacy must show on every page (templates/
+# base.html footer). The defaults are demo values; a deployment sets the numbers it was issued.
+LICENCE_INTERNET_HOSPITAL = env.str(
+    "LICENCE_INTERNET_HOSPITAL", default="PDY00000X11000000000（演示）"
+)
+LICENCE_DRUG_ONLINE_SALES = env.str(
+    "LICENCE_DRUG_ONLINE_SALES", default="（京）网药销备字〔2026〕第000000号（演示）"
+)
+LICENCE_DRUG_INFORMATION = env.str(
+    "LICENCE_DRUG_INFORMATION", default="（京）-经营性-2026-0000（演示）"
+)
+ICP_RECORD_NUMBER = env.str("ICP_RECORD_NUMBER", default="京ICP备00000000号-1（演示）")
+ICP_RECORD_URL = env.str("ICP_RECORD_URL", default="https://beian.miit.gov.cn/")
+CUSTOMER_SERVICE_PHONE = env.str("CUSTOMER_SERVICE_PHONE", default="400-000-0000")
+CUSTOMER_SERVICE_EMAIL = env.str("CUSTOMER_SERVICE_EMAIL", default="service@xinglin.test")
+PRIVACY_CONTACT_EMAIL = env.str("PRIVACY_CONTACT_EMAIL", default="privacy@xinglin.test")
+# The versions of the user agreement and privacy policy (templates/legal/). A new text gets a
+# new version; each consent record keeps the versions the person accepted.
+LEGAL_TERMS_VERSION = env.str("LEGAL_TERMS_VERSION", default="2026-12-01")
+LEGAL_PRIVACY_VERSION = env.str("LEGAL_PRIVACY_VERSION", default="2026-12-01")

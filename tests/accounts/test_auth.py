@@ -27,7 +27,12 @@ def is_logged_in(client) -> bool:
 def test_signup_sends_a_verification_mail_and_login_waits_for_it(client):
     response = client.post(
         "/accounts/signup/",
-        {"email": "New.Patient@Example.test", "password1": PASSWORD, "password2": PASSWORD},
+        {
+            "email": "New.Patient@Example.test",
+            "password1": PASSWORD,
+            "password2": PASSWORD,
+            "consent": "on",
+        },
     )
     assert response.status_code == 302
     assert len(mail.outbox) == 1
@@ -80,7 +85,7 @@ def test_password_reset_by_mail(client):
 def test_app_signup_gives_the_patient_role_and_waits_for_verification(api_client):
     response = api_client.post(
         "/_allauth/app/v1/auth/signup",
-        {"email": "app.user@example.test", "password": PASSWORD},
+        {"email": "app.user@example.test", "password": PASSWORD, "consent": True},
         format="json",
     )
     assert response.status_code == 401

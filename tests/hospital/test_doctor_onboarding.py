@@ -149,7 +149,12 @@ def test_signed_up_account_applies_sets_up_totp_files_certificates_and_becomes_b
     # The normal email signup, confirmation and login.
     client.post(
         "/accounts/signup/",
-        {"email": "dr.wang@example.test", "password1": PASSWORD, "password2": PASSWORD},
+        {
+            "email": "dr.wang@example.test",
+            "password1": PASSWORD,
+            "password2": PASSWORD,
+            "consent": "on",
+        },
     )
     client.post(first_link(mail.outbox[-1]))
     client.post("/accounts/login/", {"login": "dr.wang@example.test", "password": PASSWORD})
