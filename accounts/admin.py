@@ -18,7 +18,7 @@ from accounts.services import patient_profile_check
 from audit.admin import role_labels
 from core.exceptions import DomainError
 
-CONSENT_FIELDS = [
+CONSENT_FIELDS = (
     "user",
     "terms_version",
     "privacy_version",
@@ -26,7 +26,7 @@ CONSENT_FIELDS = [
     "channel",
     "ip_address",
     "accepted_at",
-]
+)
 
 
 class ConsentRecordInline(admin.TabularInline):
