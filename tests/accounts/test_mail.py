@@ -27,7 +27,12 @@ def links(message) -> list[str]:
 def test_sign_up_mail_comes_from_xinglin_with_absolute_links(client):
     client.post(
         "/accounts/signup/",
-        {"email": "new@example.test", "password1": PASSWORD, "password2": PASSWORD},
+        {
+            "email": "new@example.test",
+            "password1": PASSWORD,
+            "password2": PASSWORD,
+            "consent": "on",
+        },
         HTTP_ACCEPT_LANGUAGE="zh-hans",
     )
     (message,) = mail.outbox
