@@ -10,6 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import OpenApiParameter
+
+from core.idempotency import HEADER
+
 ERROR_COMPONENT = "Error"
 ERROR_SCHEMA = {
     "type": "object",
@@ -75,3 +79,12 @@ def error_responses_document(
                     },
                 )
     return result
+
+
+# The header of every POST that creates a money-moving object (core.idempotency).
+IDEMPOTENCY_HEADER = OpenApiParameter(
+    HEADER,
+    str,
+    OpenApiParameter.HEADER,
+    description="Same key + same body → the first response again; different body → 422.",
+)

@@ -15,19 +15,14 @@ from rest_framework.views import APIView
 
 from accounts.rules import is_claims_officer
 from core.api.pagination import PageNumberPagination
-from core.idempotency import HEADER, idempotent
+from core.api.schema import IDEMPOTENCY_HEADER
+from core.idempotency import idempotent
 from insurance import selectors, services
 from insurance.adjudication import ClaimLine, ItemCategory
 from insurance.api import serializers as s
 from insurance.services.claims import LineDecision
 
 TAGS = ["insurance"]
-IDEMPOTENCY_HEADER = OpenApiParameter(
-    HEADER,
-    str,
-    OpenApiParameter.HEADER,
-    description="Same key + same body → the first response again; different body → 422.",
-)
 
 
 class PolicyListCreateApi(APIView):

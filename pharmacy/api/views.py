@@ -13,18 +13,13 @@ from rest_framework.views import APIView
 
 from accounts.rules import is_pharmacist
 from core.api.pagination import CursorPagination, PageNumberPagination
-from core.idempotency import HEADER, idempotent
+from core.api.schema import IDEMPOTENCY_HEADER
+from core.idempotency import idempotent
 from pharmacy import selectors, services
 from pharmacy.api import serializers as s
 
 SHOP = ["shop"]
 ORDERS = ["orders"]
-IDEMPOTENCY_HEADER = OpenApiParameter(
-    HEADER,
-    str,
-    OpenApiParameter.HEADER,
-    description="Same key + same body → the first response again; different body → 422.",
-)
 
 
 class IsPharmacist(BasePermission):
