@@ -8,6 +8,9 @@ from typing import Any
 from django.conf import settings
 
 DEFAULTS: dict[str, Any] = {
+    # The provider level the social scheme settles consultations at (primary / secondary /
+    # tertiary, or "" for the ratios set for any level).
+    "INSURANCE_PROVIDER_LEVEL": "",
     # An unpaid booking holds its slot this long, then expires and frees it.
     "BOOKING_HOLD": timedelta(minutes=15),
     # A patient who cancels at least this long before the start gets the fee back.

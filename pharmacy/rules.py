@@ -42,6 +42,9 @@ DEFAULTS: dict[str, Any] = {
             ("delivered", timedelta(minutes=60)),
         ),
     },
+    # The provider level the social scheme settles the shop's sales at: a retail pharmacy has
+    # none of a hospital's levels, so the ratios set for any level apply.
+    "INSURANCE_PROVIDER_LEVEL": "",
     # Non-drug items may be returned this many days after delivery.
     "RETURN_WINDOW_DAYS": 7,
 }

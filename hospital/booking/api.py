@@ -131,6 +131,7 @@ class AppointmentOutput(ModelOutputSerializer):
             "ends_at",
             "fee",
             "insurance_share",
+            "account_share",
             "patient_due",
             "payment_status",
             "payment_token",

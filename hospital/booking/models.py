@@ -239,9 +239,19 @@ class Appointment(models.Model):
         _("status"), max_length=20, choices=Status.choices, default=Status.PENDING_PAYMENT
     )
     fee = models.DecimalField(_("fee"), max_digits=8, decimal_places=2)
-    # The insurance seam: the share another payer settles; the patient pays fee - share.
+    # What the patient's payers settle directly (their pool, commercial plan and personal
+    # account); the patient pays fee - share through the payment gateway.
     insurance_share = models.DecimalField(
         _("insurance share"), max_digits=8, decimal_places=2, default=Decimal("0.00")
+    )
+    account_share = models.DecimalField(
+        _("of which personal account"), max_digits=8, decimal_places=2, default=Decimal("0.00")
+    )
+    settlement_reference = models.CharField(
+        _("insurance settlement"),
+        max_length=80,
+        blank=True,
+        help_text=_("The expense insurance settles for this booking (kept when it is moved)."),
     )
     payment = models.ForeignKey(
         "payments.Payment",
@@ -299,7 +309,10 @@ class Appointment(models.Model):
                 name="appointment_one_active_per_live_slot",
             ),
             models.CheckConstraint(
-                condition=Q(insurance_share__gte=0) & Q(insurance_share__lte=models.F("fee")),
+                condition=Q(insurance_share__gte=0)
+                & Q(insurance_share__lte=models.F("fee"))
+                & Q(account_share__gte=0)
+                & Q(account_share__lte=models.F("insurance_share")),
                 name="appointment_insurance_share_within_fee",
             ),
         ]
@@ -310,6 +323,11 @@ class Appointment(models.Model):
     @property
     def patient_due(self) -> Decimal:
         return self.fee - self.insurance_share
+
+    @property
+    def insurer_share(self) -> Decimal:
+        """What the insurers (social pool, commercial plan) pay, the personal account aside."""
+        return self.insurance_share - self.account_share
 
 
 class AppointmentEvent(StatusChangeEvent):

@@ -338,6 +338,7 @@ class OrderSummaryOutput(ModelOutputSerializer):
             "shipping_fee",
             "gross_total",
             "insurance_share",
+            "account_share",
             "patient_due",
             "expires_at",
             "paid_at",

@@ -80,6 +80,13 @@ class Order(models.Model):
     insurance_share = models.DecimalField(
         _("insurance pays"), max_digits=10, decimal_places=2, default=ZERO
     )
+    account_share = models.DecimalField(
+        _("of which personal account"),
+        max_digits=10,
+        decimal_places=2,
+        default=ZERO,
+        help_text=_("The part of what insurance pays that comes from the personal account."),
+    )
     patient_due = models.DecimalField(_("patient pays"), max_digits=10, decimal_places=2)
     payment = models.ForeignKey(
         "payments.Payment",
@@ -126,6 +133,8 @@ class Order(models.Model):
             models.CheckConstraint(
                 condition=Q(patient_due=F("gross_total") - F("insurance_share"))
                 & Q(insurance_share__gte=0)
+                & Q(account_share__gte=0)
+                & Q(account_share__lte=F("insurance_share"))
                 & Q(patient_due__gte=0),
                 name="order_patient_due_is_gross_less_insurance",
             ),
@@ -133,6 +142,11 @@ class Order(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number} ({self.get_status_display()})"
+
+    @property
+    def insurer_share(self) -> Decimal:
+        """What the insurers (social pool, commercial plan) pay, the personal account aside."""
+        return self.insurance_share - self.account_share
 
     @property
     def is_cancellable(self) -> bool:

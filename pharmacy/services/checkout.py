@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import secrets
 from collections import defaultdict
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -19,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from core.exceptions import DomainError
 from hospital.prescriptions.services.supply import prescription_item_consume
+from insurance.services.point_of_sale import SaleLine, SaleSplit, sale_quote
 from pharmacy.models import CartLine, Order, OrderEvent, OrderLine
 from pharmacy.rules import figure
 from pharmacy.selectors import order_detail_of_new
@@ -29,32 +29,68 @@ from pharmacy.services.cart import (
 )
 from pharmacy.services.stock import batches_expire_due, stock_reserve
 
+PAYMENT_PURPOSE = "pharmacy_order"
+
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
 
 
-@dataclass(frozen=True)
-class QuoteLine:
-    product_id: int
-    patient_id: int
-    quantity: int
-    unit_price: Decimal
-    is_prescription: bool
-    insurance_category: str  # of the drug: jia / yi / bing, "" for non-drugs
-
-    @property
-    def total(self) -> Decimal:
-        return (self.unit_price * self.quantity).quantize(CENT)
+# The national drug catalogue's classes as the formulary records them, and as insurance takes them.
+INSURANCE_CATEGORIES = {"jia": "drug_jia", "yi": "drug_yi", "bing": "drug_bing"}
 
 
-def order_insurance_quote(*, lines: list[QuoteLine]) -> Decimal:
-    """What insurance pays of these lines, settled directly with the pharmacy.
+def order_settlement_reference(*, order_id: int, patient_id: int) -> str:
+    """The expense insurance settles: one per patient of the order, since each patient's own
+    policies pay for their own medicine."""
+    return f"{PAYMENT_PURPOSE}:{order_id}:{patient_id}"
 
-    The insurance seam: today nobody shares the cost. The insurance issue computes each
-    patient's plan share here (pharmacy may call insurance services); the order, its payment's
-    covered amount and refunds of the patient's part already take it into account.
-    """
-    return ZERO
+
+def order_settlement_references(order: Order) -> list[str]:
+    patient_ids = sorted(
+        {line.patient_id for line in order.lines.all() if line.prescription_item_id is not None}
+    )
+    return [order_settlement_reference(order_id=order.pk, patient_id=pk) for pk in patient_ids]
+
+
+def order_insurance_quote(*, order: Order, lines: list[OrderLine]) -> SaleSplit:
+    """预结算 of the order with each patient's payers. Only medicine bought against an approved
+    prescription of the same patient is settled, and only as far as that prescription goes
+    (the quantity check has already held it to that); OTC products and shipping are the
+    buyer's. The quote expires with the order's time to pay."""
+    by_patient: dict[int, list[SaleLine]] = defaultdict(list)
+    today = timezone.localdate()
+    for line in lines:
+        item = line.prescription_item
+        if item is None or line.product.drug is None:
+            continue
+        drug = line.product.drug
+        by_patient[line.patient_id].append(
+            SaleLine(
+                ref=f"line:{line.pk}",
+                service_date=today,
+                category=INSURANCE_CATEGORIES.get(drug.insurance_category, "drug_unlisted"),
+                code=line.product.sku,
+                amount=line.line_total,
+                description=line.product_name,
+                diagnoses=tuple(item.prescription.diagnosis_codes or ()),
+            )
+        )
+    total = SaleSplit.uninsured(ZERO)
+    for patient_id, sale_lines in sorted(by_patient.items()):
+        split = sale_quote(
+            patient_id=patient_id,
+            reference=order_settlement_reference(order_id=order.pk, patient_id=patient_id),
+            lines=sale_lines,
+            expires_at=order.expires_at,
+            provider_level=figure("INSURANCE_PROVIDER_LEVEL"),
+        )
+        total = SaleSplit(
+            billed=total.billed + split.billed,
+            insurer=total.insurer + split.insurer,
+            account=total.account + split.account,
+            patient=total.patient + split.patient,
+        )
+    return total
 
 
 def is_same_city(city: str) -> bool:
@@ -142,7 +178,6 @@ def _checkout(
     if not lines or (line_ids is not None and len(lines) != len(set(line_ids))):
         raise DomainError(_("Your cart is empty."), field="lines", code="cart_empty")
 
-    quote_lines: list[QuoteLine] = []
     items = []
     for line in lines:
         product = line.product
@@ -169,24 +204,14 @@ def _checkout(
         )
         check_prescription_quantity(item=item, quantity=line.quantity)
         items.append(item)
-        quote_lines.append(
-            QuoteLine(
-                product_id=product.pk,
-                patient_id=line.patient_id,
-                quantity=line.quantity,
-                unit_price=product.price,
-                is_prescription=product.is_prescription,
-                insurance_category=product.drug.insurance_category if product.drug else "",
-            )
-        )
     check_purchase_limits((line.product, line.quantity) for line in lines)
 
-    items_total = sum((q.total for q in quote_lines), ZERO)
+    totals = [(line.product.price * line.quantity).quantize(CENT) for line in lines]
+    items_total = sum(totals, ZERO)
     shipping = shipping_fee_quote(
         delivery_method=delivery_method, city=city, items_total=items_total
     )
     gross = items_total + shipping
-    insurance = min(order_insurance_quote(lines=quote_lines), gross)
     now = timezone.now()
     order = Order.objects.create(
         number=_order_number(),
@@ -196,12 +221,11 @@ def _checkout(
         recipient_phone=recipient_phone.strip()[:20],
         city=city.strip()[:40],
         address=address.strip()[:200],
-        requires_dispensing=any(q.is_prescription for q in quote_lines),
+        requires_dispensing=any(line.product.is_prescription for line in lines),
         items_total=items_total,
         shipping_fee=shipping,
         gross_total=gross,
-        insurance_share=insurance,
-        patient_due=gross - insurance,
+        patient_due=gross,
         expires_at=now + figure("ORDER_PAYMENT_WINDOW"),
     )
 
@@ -216,10 +240,15 @@ def _checkout(
             is_returnable=line.product.is_returnable,
             quantity=line.quantity,
             unit_price=line.product.price,
-            line_total=quote.total,
+            line_total=total,
         )
-        for line, item, quote in zip(lines, items, quote_lines, strict=True)
+        for line, item, total in zip(lines, items, totals, strict=True)
     )
+    split = order_insurance_quote(order=order, lines=order_lines)
+    if split.covered:
+        order.insurance_share, order.account_share = split.covered, split.account
+        order.patient_due = gross - split.covered
+        order.save(update_fields=["insurance_share", "account_share", "patient_due"])
     event = OrderEvent.objects.create(
         order=order, to_status=Order.Status.PENDING_PAYMENT, actor=account, note="checkout"
     )

@@ -28,16 +28,17 @@ from core.system_text import SystemText, system_text
 from core.transitions import status_change
 from hospital.prescriptions.models import Prescription
 from hospital.prescriptions.services.supply import prescription_item_restore
+from insurance.services.point_of_sale import sale_confirm_all, sale_reverse
 from notifications.services import notification_send, notification_send_to_operators
 from payments.models import Payment
 from payments.services import payment_cancel, payment_create, payment_refund, payment_start
 from pharmacy.models import Order, OrderEvent, OrderLine
 from pharmacy.rules import figure
+from pharmacy.services.checkout import PAYMENT_PURPOSE, order_settlement_references
 from pharmacy.services.stock import order_pick, order_quantities, order_restock, stock_release
 
 logger = logging.getLogger(__name__)
 
-PAYMENT_PURPOSE = "pharmacy_order"
 S = Order.Status
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
@@ -127,6 +128,8 @@ def order_pay(*, account: Any, order_id: int) -> OrderPaymentStart:
     if order.expires_at <= timezone.now():
         raise Conflict(_("The time to pay this order has run out."), code="expired")
     if order.patient_due <= 0:
+        # Insurance pays it all: settled now, or refused (409) while the order waits.
+        sale_confirm_all(references=order_settlement_references(order))
         _mark_paid(order, note="nothing to pay")
         return OrderPaymentStart(order=order, payment=None, redirect_url=order_link(order))
     payment = order.payment
@@ -162,12 +165,50 @@ def order_payment_succeeded(*, payment: Payment) -> None:
     order = Order.objects.select_for_update().filter(pk=int(payment.reference)).first()
     if order is not None and order.payment_id == payment.pk:
         if order.status == S.PENDING_PAYMENT:
+            try:
+                sale_confirm_all(references=order_settlement_references(order))
+            except Conflict:
+                _refund_unsettled(order, payment)
+                return
             _mark_paid(order, note="paid")
             return
         if order.paid_at is not None and order.status != S.REFUNDED:
             return
     payment_refund(payment_id=payment.pk, reason="order no longer waiting when payment arrived")
     logger.info("payment %s arrived for an order no longer waiting; refunded", payment.pk)
+
+
+def _refund_unsettled(order: Order, payment: Payment) -> None:
+    """The patient paid their part of a split insurance will no longer settle (the quote
+    expired, or another settlement used the deductible or the account meanwhile): charging
+    them more without asking is not an option, so the order is cancelled and the money goes
+    back; ordering again gives a new quote."""
+    reason = "insurance split changed before settlement"
+    payment_refund(payment_id=payment.pk, reason=reason)
+    order.cancelled_at, order.cancel_reason = timezone.now(), reason
+    status_change(
+        order, S.CANCELLED, actor=None, note=reason, fields=("cancelled_at", "cancel_reason")
+    )
+    _give_back(order, actor=None, note=reason)
+    order_notify(
+        order,
+        kind="pharmacy.order_not_settled",
+        subject=system_text(
+            gettext_noop("Your order %(number)s could not be settled with your insurance"),
+            number=order.number,
+        ),
+        body=system_text(
+            gettext_noop(
+                "Your insurance's share changed before the payment arrived. Your payment is "
+                "refunded in full; order again to see the new split."
+            )
+        ),
+    )
+
+
+def _reverse_settlements(order: Order, *, reason: str) -> None:
+    for reference in order_settlement_references(order):
+        sale_reverse(reference=reference, reason=reason)
 
 
 # --- cancellation, expiry ---------------------------------------------------------------
@@ -210,6 +251,7 @@ def _cancel_locked(order: Order, *, actor: Any, reason: str) -> Order:
                 reason=reason or "order cancelled",
                 requested_by=acting_user(actor),
             )
+        _reverse_settlements(order, reason=reason or "order cancelled")
         status_change(order, S.REFUNDED, actor=actor, note=reason, fields=fields)
     _give_back(order, actor=actor, note=reason)
     return order
@@ -347,14 +389,6 @@ def order_fulfil(*, order_id: int) -> Order | None:
 # --- after delivery ---------------------------------------------------------------------
 
 
-def _patient_part(order: Order, amount: Decimal) -> Decimal:
-    """The patient's share of `amount` of the order's goods: insurance settled the rest with the
-    pharmacy, so a refund to the patient gives back only what the patient paid of it."""
-    if order.gross_total <= 0:
-        return ZERO
-    return (amount * order.patient_due / order.gross_total).quantize(CENT)
-
-
 @transaction.atomic
 def order_line_return(
     *, account: Any, order_id: int, line_id: int, quantity: int, reason: str
@@ -390,7 +424,9 @@ def order_line_return(
         raise DomainError(_("Say why you return it."), field="reason")
     line.returned_quantity += quantity
     line.save(update_fields=["returned_quantity"])
-    amount = _patient_part(order, line.unit_price * quantity)
+    # Only medicine bought on prescription is settled with insurance, and medicine is never
+    # returned: what is returned here the buyer paid in full.
+    amount = line.unit_price * quantity
     if order.payment_id is not None and amount > 0:
         payment = Payment.objects.get(pk=order.payment_id)
         amount = min(amount, payment.refundable_amount)

@@ -391,32 +391,6 @@ def test_non_drug_items_may_be_returned_medicines_not(
     assert complaint.status_code == 202
 
 
-def test_a_return_refunds_only_the_patients_share_when_insurance_paid_part(
-    patient_user, patient, address
-):
-    device = ProductFactory(price=Decimal("40.00"))
-    stock(device, 5)
-    _cart(patient_user, patient, device, 2)
-    order = services.order_checkout(account=patient_user, **address)
-    assert order.gross_total == Decimal("90.00")
-    # Insurance settles half of the order with the pharmacy; the patient pays the other half.
-    Order.objects.filter(pk=order.pk).update(
-        insurance_share=Decimal("45.00"), patient_due=Decimal("45.00")
-    )
-    payment = services.order_pay(account=patient_user, order_id=order.pk).payment
-    assert payment.amount == Decimal("45.00")
-    payment_sandbox_complete(payment=payment, succeed=True)
-    Order.objects.filter(pk=order.pk).update(status=S.DELIVERED, delivered_at=timezone.now())
-    line = order.lines.get()
-
-    services.order_line_return(
-        account=patient_user, order_id=order.pk, line_id=line.pk, quantity=1, reason="坏了"
-    )
-
-    payment.refresh_from_db()
-    assert payment.refunded_amount == Decimal("20.00")
-
-
 def test_another_accounts_order_is_404_everywhere(patient_user, patient, address):
     product = ProductFactory()
     stock(product, 5)

@@ -24,9 +24,11 @@ from core.actors import acting_user
 from core.exceptions import Conflict, DomainError, NotFound
 from core.transitions import status_change
 from hospital.booking.models import Appointment, Slot
-from hospital.doctors.models import DoctorProfile, DoctorService
+from hospital.doctors.models import DoctorProfile
 from hospital.doctors.services import doctor_check_may_practise
 from hospital.rules import figure
+from insurance.adjudication import ItemCategory
+from insurance.services.point_of_sale import SaleLine, sale_confirm, sale_quote, sale_reverse
 from notifications.services import notification_send
 from payments.models import Payment
 from payments.services import payment_cancel, payment_create, payment_refund, payment_start
@@ -38,24 +40,40 @@ ZERO = Decimal("0.00")
 S = Appointment.Status
 
 
-@dataclass(frozen=True)
-class FeeQuote:
-    fee: Decimal
-    insurance_share: Decimal
-
-    @property
-    def patient_due(self) -> Decimal:
-        return self.fee - self.insurance_share
+def appointment_settlement_reference(appointment: Appointment) -> str:
+    return f"{PAYMENT_PURPOSE}:{appointment.pk}"
 
 
-def appointment_fee_quote(*, service: DoctorService, patient: PatientProfile) -> FeeQuote:
-    """What a consultation costs and who pays what.
-
-    The insurance seam: today nobody shares the fee. The insurance issue computes the plan's
-    share here (hospital may call insurance services); everything downstream (the payment's
-    covered amount, refunds of the patient's part only) already takes it into account.
-    """
-    return FeeQuote(fee=service.fee, insurance_share=ZERO)
+def appointment_insurance_quote(appointment: Appointment) -> None:
+    """预结算 of the consultation fee with the patient's payers, stored on the booking as the
+    split the patient is shown and pays. An internet follow-up visit is covered as an
+    outpatient visit; a first visit is the patient's own (the national rules let internet
+    hospitals see only patients already diagnosed in person, and cover only follow-ups)."""
+    reference = appointment_settlement_reference(appointment)
+    lines = []
+    if appointment.visit_type == Appointment.VisitType.FOLLOW_UP:
+        lines.append(
+            SaleLine(
+                ref="visit",
+                service_date=timezone.localdate(appointment.slot.starts_at),
+                category=ItemCategory.VISIT.value,
+                code=f"internet-{appointment.mode}-follow-up",
+                amount=appointment.fee,
+                description=f"{appointment.doctor.name} · {appointment.get_mode_display()}",
+            )
+        )
+    split = sale_quote(
+        patient_id=appointment.patient_id,
+        reference=reference,
+        lines=lines,
+        expires_at=appointment.hold_expires_at or timezone.now(),
+        provider_level=figure("INSURANCE_PROVIDER_LEVEL"),
+    )
+    appointment.settlement_reference = reference if split.settlement_id else ""
+    appointment.insurance_share, appointment.account_share = split.covered, split.account
+    appointment.save(
+        update_fields=["settlement_reference", "insurance_share", "account_share", "updated_at"]
+    )
 
 
 @dataclass(frozen=True)
@@ -144,7 +162,6 @@ def _reserve(
     if not taken:
         raise Conflict(str(_("This slot is no longer available.")), code="slot_full")
 
-    quote = appointment_fee_quote(service=service, patient=patient)
     try:
         with transaction.atomic():
             appointment = Appointment.objects.create(
@@ -155,8 +172,7 @@ def _reserve(
                 mode=mode,
                 visit_type=visit_type,
                 chief_complaint=chief_complaint.strip(),
-                fee=quote.fee,
-                insurance_share=quote.insurance_share,
+                fee=service.fee,
                 hold_expires_at=now + figure("BOOKING_HOLD"),
                 rescheduled_from=rescheduled_from,
             )
@@ -169,6 +185,8 @@ def _reserve(
 
 def _attach_payment(appointment: Appointment, *, account: Any) -> None:
     if appointment.patient_due <= 0:
+        # Insurance pays it all: settled now, or refused (409) and nothing is booked.
+        _settle(appointment)
         appointment.confirmed_at = timezone.now()
         status_change(
             appointment, S.CONFIRMED, actor=account, note="nothing to pay", fields=("confirmed_at",)
@@ -210,6 +228,7 @@ def appointment_book(
         chief_complaint=chief_complaint,
         doctor_id=doctor_id,
     )
+    appointment_insurance_quote(appointment)
     _attach_payment(appointment, account=account)
     return appointment
 
@@ -259,6 +278,11 @@ def appointment_payment_succeeded(*, payment: Payment, actor: Any = None) -> Non
         if appointment.status == S.CONFIRMED:
             return
         if appointment.status == S.PENDING_PAYMENT:
+            try:
+                _settle(appointment)
+            except Conflict:
+                _refund_unsettled(appointment, payment, actor=actor)
+                return
             appointment.confirmed_at = timezone.now()
             status_change(
                 appointment, S.CONFIRMED, actor=None, note="paid", fields=("confirmed_at",)
@@ -274,6 +298,48 @@ def appointment_payment_succeeded(*, payment: Payment, actor: Any = None) -> Non
             return
     payment_refund(payment_id=payment.pk, reason="booking no longer held when payment arrived")
     logger.info("payment %s arrived for a booking no longer held; refunded", payment.pk)
+
+
+def _settle(appointment: Appointment) -> None:
+    if appointment.settlement_reference:
+        sale_confirm(reference=appointment.settlement_reference)
+
+
+def _unsettle(appointment: Appointment, *, reason: str) -> None:
+    if appointment.settlement_reference:
+        sale_reverse(reference=appointment.settlement_reference, reason=reason)
+
+
+def _refund_unsettled(appointment: Appointment, payment: Payment, *, actor: Any) -> None:
+    """The patient paid their part of a split insurance no longer settles (the hold ran out,
+    or another settlement used the deductible or the account meanwhile): rather than charge
+    more without asking, the booking is released and the money goes back."""
+    reason = "insurance split changed before settlement"
+    payment_refund(payment_id=payment.pk, reason=reason)
+    appointment.cancelled_at = timezone.now()
+    appointment.cancelled_by = Appointment.CancelledBy.OPERATOR
+    appointment.cancel_reason = reason
+    appointment.refund_amount = payment.amount
+    status_change(
+        appointment,
+        S.CANCELLED,
+        actor=None,
+        note=reason,
+        fields=("cancelled_at", "cancelled_by", "cancel_reason", "refund_amount"),
+    )
+    _release_slot(appointment)
+    _audit(actor, appointment, "cancel", reason)
+    _notify_patient(
+        appointment,
+        kind="hospital.appointment_not_settled",
+        subject=str(_("Your booking could not be settled with your insurance")),
+        body=str(
+            _(
+                "Your insurance's share changed before the payment arrived. Your payment is "
+                "refunded in full; book again to see the new split."
+            )
+        ),
+    )
 
 
 def _notify_patient(appointment: Appointment, *, kind: str, subject: str, body: str) -> None:
@@ -364,6 +430,11 @@ def _cancel_locked(
                 reason=f"appointment {appointment.pk} cancelled by {by}",
                 requested_by=acting_user(actor),
             )
+    if not was_held and (amount > 0 or by != Appointment.CancelledBy.PATIENT):
+        # The visit will not happen and the patient has their part back: the payers get
+        # theirs back too. A late cancellation by the patient keeps the fee, and the visit
+        # stays settled as it was paid.
+        _unsettle(appointment, reason=reason or f"cancelled by {by}")
     _audit(actor, appointment, "cancel", f"by {by}; refund {amount}")
     return appointment
 
@@ -442,19 +513,25 @@ def appointment_reschedule(*, account: Any, appointment_id: int, slot_id: int) -
         rescheduled_from=old,
     )
     paid = old.payment is not None and old.payment.status == Payment.Status.PAID
-    carry_over = (
-        old.status == S.CONFIRMED
-        and paid
-        and new.fee == old.fee
-        and new.insurance_share == old.insurance_share
-    )
+    # The same service at the same fee: the payment and its insurance settlement move along.
+    carry_over = old.status == S.CONFIRMED and (paid or old.patient_due <= 0) and new.fee == old.fee
     _cancel_locked(
         old, actor=account, by=Appointment.CancelledBy.PATIENT, reason="rescheduled", refund=False
     )
     if carry_over:
         new.payment = old.payment
+        new.settlement_reference = old.settlement_reference
+        new.insurance_share, new.account_share = old.insurance_share, old.account_share
         new.confirmed_at = timezone.now()
-        new.save(update_fields=["payment", "updated_at"])
+        new.save(
+            update_fields=[
+                "payment",
+                "settlement_reference",
+                "insurance_share",
+                "account_share",
+                "updated_at",
+            ]
+        )
         status_change(
             new,
             S.CONFIRMED,
@@ -470,6 +547,10 @@ def appointment_reschedule(*, account: Any, appointment_id: int, slot_id: int) -
             )
             old.refund_amount = refund.amount if refund else ZERO
             old.save(update_fields=["refund_amount", "updated_at"])
+        _unsettle(old, reason="rescheduled")
+        # Quoted after the old booking's settlement is reversed, so the new split is worked
+        # out on the accumulators as they now stand.
+        appointment_insurance_quote(new)
         _attach_payment(new, account=account)
     _notify_doctor(
         new,
