@@ -16,6 +16,7 @@ from pharmacy import services
 from pharmacy.models import (
     Batch,
     Category,
+    DispensedPack,
     Order,
     OrderEvent,
     OrderLine,
@@ -255,6 +256,25 @@ class OrderLinePickAdmin(admin.ModelAdmin):
     list_display = ["picked_at", "batch", "line", "quantity", "picked_by"]
     search_fields = ["batch__lot_number", "line__order__number", "line__patient__real_name"]
     list_select_related = ["batch", "line", "picked_by"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(DispensedPack)
+class DispensedPackAdmin(admin.ModelAdmin):
+    """Traceability by pack: search a 追溯码 to find the order and the person who received it."""
+
+    list_display = ["recorded_at", "traceability_code", "line", "recorded_by"]
+    search_fields = ["=traceability_code", "line__order__number", "line__patient__real_name"]
+    list_select_related = ["line", "recorded_by"]
+    date_hierarchy = "recorded_at"
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

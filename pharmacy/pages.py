@@ -317,6 +317,18 @@ def dispensing_queue(request: HttpRequest) -> HttpResponse:
     return render(request, "pharmacy/dispensing_queue.html", {"orders": orders})
 
 
+def _scanned_codes(request: HttpRequest) -> dict[int, list[str]]:
+    # A scanner types each code and Enter: one box per line, codes split on any white space
+    # or comma.
+    codes: dict[int, list[str]] = {}
+    for name in request.POST:
+        line = name.removeprefix("codes-")
+        if line != name and line.isdigit():
+            value = request.POST.get(name, "")
+            codes[int(line)] = value.replace(",", " ").replace("，", " ").split()[:500]
+    return codes
+
+
 @login_required
 @require_POST
 def dispense(request: HttpRequest, pk: int) -> HttpResponse:
@@ -328,6 +340,7 @@ def dispense(request: HttpRequest, pk: int) -> HttpResponse:
             pharmacist=request.user,
             approve=approve,
             note=request.POST.get("note", "")[:180],
+            traceability_codes=_scanned_codes(request),
         )
     except DomainError as error:
         _refuse(request, error)

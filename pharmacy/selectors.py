@@ -17,6 +17,7 @@ from hospital.prescriptions.services.supply import (
 from pharmacy.models import (
     CartLine,
     Category,
+    DispensedPack,
     Order,
     OrderEvent,
     OrderLine,
@@ -149,7 +150,7 @@ def _order_detail_queryset() -> QuerySet[Order]:
             "lines",
             queryset=OrderLine.objects.select_related(
                 "patient", "prescription_item__prescription"
-            ).prefetch_related("picks__batch"),
+            ).prefetch_related("picks__batch", "packs"),
         ),
         "events",
     )
@@ -172,10 +173,13 @@ def _as_fetched(queryset: QuerySet, rows: list[Any]) -> QuerySet:
 
 def order_detail_of_new(*, order: Order, lines: list[OrderLine], events: list[OrderEvent]) -> Order:
     """`order` as order_get returns it, for an order just written with these lines and events,
-    without reading it back. A new order has no shipment yet and its lines no picks; the lines
-    must carry their patient and prescription item, as checkout's do."""
+    without reading it back. A new order has no shipment yet and its lines no picks or packs;
+    the lines must carry their patient and prescription item, as checkout's do."""
     for line in lines:
-        line._prefetched_objects_cache = {"picks": OrderLinePick.objects.none()}  # type: ignore[attr-defined]
+        line._prefetched_objects_cache = {  # type: ignore[attr-defined]
+            "picks": OrderLinePick.objects.none(),
+            "packs": DispensedPack.objects.none(),
+        }
     order._prefetched_objects_cache = {  # type: ignore[attr-defined]
         "lines": _as_fetched(OrderLine.objects.filter(order=order), sorted(lines, key=_pk)),
         "events": _as_fetched(OrderEvent.objects.filter(order=order), list(events)),

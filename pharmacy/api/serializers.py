@@ -297,6 +297,7 @@ class OrderLineOutput(ModelOutputSerializer):
         source="prescription_item.prescription_id", allow_null=True, default=None
     )
     picks = OrderLinePickOutput(many=True)
+    traceability_codes = serializers.SerializerMethodField()
 
     class Meta:
         model = OrderLine
@@ -315,7 +316,11 @@ class OrderLineOutput(ModelOutputSerializer):
             "line_total",
             "returned_quantity",
             "picks",
+            "traceability_codes",
         ]
+
+    def get_traceability_codes(self, line: OrderLine) -> list[str]:
+        return [pack.traceability_code for pack in line.packs.all()]
 
 
 class OrderEventOutput(serializers.Serializer):
@@ -385,6 +390,25 @@ class OrderCancelInput(serializers.Serializer):
 class OrderDispenseInput(serializers.Serializer):
     approve = serializers.BooleanField(default=True)
     note = serializers.CharField(required=False, allow_blank=True, max_length=180, default="")
+    traceability_codes = serializers.DictField(
+        child=serializers.ListField(
+            child=serializers.CharField(max_length=40, allow_blank=True), max_length=500
+        ),
+        required=False,
+        default=dict,
+        help_text=(
+            "Order line id → the 20-digit drug traceability code (追溯码) of each pack handed "
+            "out; required, one per pack, for every prescription line when approving."
+        ),
+    )
+
+    def validate_traceability_codes(self, value: dict[str, list[str]]) -> dict[int, list[str]]:
+        if len(value) > 100:
+            raise serializers.ValidationError("At most 100 lines.")
+        try:
+            return {int(line): codes for line, codes in value.items()}
+        except ValueError as error:
+            raise serializers.ValidationError("Keys are order line ids.") from error
 
 
 class OrderReturnInput(serializers.Serializer):

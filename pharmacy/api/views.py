@@ -318,5 +318,6 @@ class OrderDispenseApi(APIView):
             pharmacist=request.user,
             approve=data.validated_data["approve"],
             note=data.validated_data["note"],
+            traceability_codes=data.validated_data["traceability_codes"],
         )
         return Response(s.OrderDetailOutput(selectors.order_get_for_staff(order_id=pk)).data)

@@ -1,6 +1,7 @@
 from pharmacy.models.cart import CartLine
 from pharmacy.models.catalog import Batch, Category, Product, ProductImage, StockMovement
 from pharmacy.models.orders import (
+    DispensedPack,
     Order,
     OrderEvent,
     OrderLine,
@@ -13,6 +14,7 @@ __all__ = [
     "Batch",
     "CartLine",
     "Category",
+    "DispensedPack",
     "Order",
     "OrderEvent",
     "OrderLine",

@@ -236,6 +236,34 @@ class OrderLinePick(models.Model):
         return f"{self.quantity} from lot #{self.batch_id}"
 
 
+class DispensedPack(models.Model):
+    """One pack handed out, by its drug traceability code (药品追溯码): the 20-digit code
+    printed on every smallest sales pack, scanned at dispensing. A code is sold once; a second
+    sale of the same code is a counterfeit or a resold pack and is refused."""
+
+    line = models.ForeignKey(
+        OrderLine, on_delete=models.PROTECT, related_name="packs", verbose_name=_("order line")
+    )
+    traceability_code = models.CharField(_("traceability code"), max_length=20, unique=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("dispensed pack")
+        verbose_name_plural = _("dispensed packs")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.traceability_code
+
+
 class OrderEvent(StatusChangeEvent):
     order = models.ForeignKey(
         Order, on_delete=models.PROTECT, related_name="events", verbose_name=_("order")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -35,7 +36,13 @@ from payments.services import payment_cancel, payment_create, payment_refund, pa
 from pharmacy.models import Order, OrderEvent, OrderLine
 from pharmacy.rules import figure
 from pharmacy.services.checkout import PAYMENT_PURPOSE, order_settlement_references
-from pharmacy.services.stock import order_pick, order_quantities, order_restock, stock_release
+from pharmacy.services.stock import (
+    dispensed_packs_record,
+    order_pick,
+    order_quantities,
+    order_restock,
+    stock_release,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -307,10 +314,16 @@ def orders_expire_unpaid() -> int:
 
 @transaction.atomic
 def order_dispense(
-    *, order_id: int, pharmacist: Any, approve: bool = True, note: str = ""
+    *,
+    order_id: int,
+    pharmacist: Any,
+    approve: bool = True,
+    note: str = "",
+    traceability_codes: Mapping[int, Iterable[str]] | None = None,
 ) -> Order:
-    """The pharmacist verifies a paid prescription order against its prescriptions and picks its
-    lots (earliest expiry first), or refuses it (the order is cancelled and refunded)."""
+    """The pharmacist verifies a paid prescription order against its prescriptions, picks its
+    lots (earliest expiry first) and scans the traceability code of every prescription pack; or
+    refuses it (the order is cancelled and refunded)."""
     if not is_pharmacist(pharmacist):
         raise NotAllowed(_("Only a pharmacist may dispense prescription orders."))
     order = _lock_with_payment(order_id)
@@ -349,6 +362,7 @@ def order_dispense(
             _("A prescription of this order was voided; refuse the order instead."),
             code="prescription_voided",
         )
+    dispensed_packs_record(order=order, codes=traceability_codes or {}, actor=pharmacist)
     order_pick(order=order, actor=pharmacist)
     order.verified_by, order.verified_at = pharmacist, timezone.now()
     status_change(

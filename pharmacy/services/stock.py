@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,7 +24,14 @@ from django.utils.translation import gettext as _
 from core.actors import acting_user
 from core.exceptions import Conflict, DomainError, NotFound
 from notifications.services import notification_send_to_operators
-from pharmacy.models import Batch, Order, OrderLinePick, Product, StockMovement
+from pharmacy.models import (
+    Batch,
+    DispensedPack,
+    Order,
+    OrderLinePick,
+    Product,
+    StockMovement,
+)
 from pharmacy.rules import figure
 
 logger = logging.getLogger(__name__)
@@ -285,8 +293,72 @@ def order_pick(*, order: Order, actor: Any = None) -> list[OrderLinePick]:
     return picks
 
 
+TRACEABILITY_CODE = re.compile(r"\d{20}")
+
+
+def dispensed_packs_record(
+    *, order: Order, codes: Mapping[int, Iterable[str]], actor: Any = None
+) -> list[DispensedPack]:
+    """Records the traceability code of every pack handed out for the (locked) order: one
+    code per pack of every prescription line; other lines may be scanned too. A malformed or
+    missing code is the pharmacist's to correct (400); a code already sold is refused (409),
+    because the same pack cannot be sold twice."""
+    lines = {line.pk: line for line in order.lines.all()}
+    unknown = sorted(set(codes) - set(lines))
+    if unknown:
+        raise DomainError(
+            _("Line %(line)s is not part of this order.") % {"line": unknown[0]},
+            field="traceability_codes",
+        )
+    packs: list[DispensedPack] = []
+    seen: set[str] = set()
+    for line in lines.values():
+        scanned = [code.strip() for code in codes.get(line.pk, ()) if code.strip()]
+        if not scanned and not line.is_prescription:
+            continue
+        field = f"traceability_codes.{line.pk}"
+        if len(scanned) != line.quantity:
+            raise DomainError(
+                _("Scan one traceability code per pack of %(product)s: %(wanted)s, not %(got)s.")
+                % {"product": line.product_name, "wanted": line.quantity, "got": len(scanned)},
+                field=field,
+            )
+        for code in scanned:
+            if not TRACEABILITY_CODE.fullmatch(code):
+                raise DomainError(
+                    _("%(code)s is not a traceability code: it has 20 digits.") % {"code": code},
+                    field=field,
+                )
+            if code in seen:
+                raise DomainError(_("%(code)s was scanned twice.") % {"code": code}, field=field)
+            seen.add(code)
+            packs.append(
+                DispensedPack(line=line, traceability_code=code, recorded_by=acting_user(actor))
+            )
+    sold = sorted(
+        DispensedPack.objects.filter(traceability_code__in=seen).values_list(
+            "traceability_code", flat=True
+        )
+    )
+    if sold:
+        raise Conflict(
+            _("The pack %(code)s has already been sold.") % {"code": sold[0]},
+            code="traceability_code_sold",
+        )
+    try:
+        with transaction.atomic():
+            return DispensedPack.objects.bulk_create(packs)
+    except IntegrityError as error:  # sold at this moment by another pharmacist
+        raise Conflict(
+            _("One of these packs has just been sold by another order."),
+            code="traceability_code_sold",
+        ) from error
+
+
 def order_restock(*, order: Order, actor: Any = None) -> None:
-    """Puts the picked packs of a cancelled, unshipped order back into their lots."""
+    """Puts the picked packs of a cancelled, unshipped order back into their lots; their
+    traceability codes may be sold again."""
+    DispensedPack.objects.filter(line__order=order).delete()
     picks = list(
         OrderLinePick.objects.filter(line__order=order)
         .select_related("line")

@@ -4,6 +4,7 @@ approved prescriptions a buyer can shop against."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from decimal import Decimal
 from typing import Any
 
@@ -11,7 +12,7 @@ import factory
 from django.utils import timezone
 
 from hospital.prescriptions.models import FormularyDrug, PrescriptionItem
-from pharmacy.models import Batch, Category, Product
+from pharmacy.models import Batch, Category, Order, Product
 from pharmacy.services import batch_receive
 from tests.hospital.review_factories import (
     ApprovedPrescriptionFactory,
@@ -98,3 +99,15 @@ def approved_item(
         consultation__appointment__patient=patient, item=None, **kwargs
     )
     return PrescriptionItemFactory(prescription=rx, drug=drug, quantity_packs=packs)
+
+
+_pack_serial = itertools.count(1)
+
+
+def scanned_codes(order: Order) -> dict[int, list[str]]:
+    """Traceability codes for every pack of the order's prescription lines, as a pharmacist's
+    scanner reads them: 20 digits, each pack its own."""
+    return {
+        line.pk: [f"8{next(_pack_serial):019d}" for _ in range(line.quantity)]
+        for line in order.lines.filter(is_prescription=True)
+    }

@@ -24,6 +24,7 @@ from tests.pharmacy.factories import (
     RxProductFactory,
     approved_item,
     expired_batch,
+    scanned_codes,
     stock,
 )
 
@@ -210,13 +211,17 @@ def test_rx_order_waits_for_the_pharmacist_who_verifies_and_picks(
     assert queue[0]["lines"][0]["prescription"] == item.prescription_id
     assert patient_client.post(f"/api/v1/orders/{order.pk}/dispense/").status_code == 403
 
+    codes = scanned_codes(order)
     with django_capture_on_commit_callbacks(execute=True):
-        response = pharmacist_client.post(f"/api/v1/orders/{order.pk}/dispense/", {}, format="json")
+        response = pharmacist_client.post(
+            f"/api/v1/orders/{order.pk}/dispense/", {"traceability_codes": codes}, format="json"
+        )
     assert response.status_code == 200, response.json()
     order.refresh_from_db()
     assert order.status == S.SHIPPED
     assert order.verified_by is not None
     assert response.json()["lines"][0]["picks"][0]["quantity"] == 2
+    assert response.json()["lines"][0]["traceability_codes"] == next(iter(codes.values()))
     again = pharmacist_client.post(f"/api/v1/orders/{order.pk}/dispense/", {}, format="json")
     assert again.status_code == 409
 
@@ -422,8 +427,8 @@ def test_order_detail_and_list_query_counts_are_constant(
         stock(rx, 5)
         _cart(patient_user, patient, rx, 1, approved_item(patient, rx.drug, packs=1))
     order = services.order_checkout(account=patient_user, **address)
-    # order with shipment and payment, lines with patient and prescription, picks, events
-    with django_assert_num_queries(4):
+    # order with shipment and payment, lines with patient and prescription, picks, packs, events
+    with django_assert_num_queries(5):
         body = patient_client.get(f"/api/v1/orders/{order.pk}/").json()
     assert len(body["lines"]) == 2 * size
     with django_assert_num_queries(2):

@@ -16,7 +16,13 @@ from pharmacy import services
 from pharmacy.models import Batch, CartLine, Order, OrderLine, Product
 from tests.accounts.factories import PatientProfileFactory, PharmacistUserFactory
 from tests.pharmacy.conftest import ADDRESS
-from tests.pharmacy.factories import ProductFactory, RxProductFactory, approved_item, stock
+from tests.pharmacy.factories import (
+    ProductFactory,
+    RxProductFactory,
+    approved_item,
+    scanned_codes,
+    stock,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -101,7 +107,11 @@ def test_random_orders_and_cancellations_keep_stock_and_prescriptions_whole(ops)
                     payment_sandbox_complete(payment=started.payment, succeed=True)
                 elif op[0] == "fulfil":
                     if order.requires_dispensing:
-                        services.order_dispense(order_id=order.pk, pharmacist=pharmacist)
+                        services.order_dispense(
+                            order_id=order.pk,
+                            pharmacist=pharmacist,
+                            traceability_codes=scanned_codes(order),
+                        )
                     else:
                         services.order_fulfil(order_id=order.pk)
                 elif op[0] == "cancel":
