@@ -514,3 +514,97 @@ class ClaimDocument(models.Model):
 
     def __str__(self) -> str:
         return self.file.name or ""
+
+
+class ReconciliationRun(models.Model):
+    """对账: one day's settlements held against the day's payments and refunds. The figures are
+    the day's totals in fen; the differences are what an operator has to look into. Running a
+    day again replaces its run, so there is one per day."""
+
+    day = models.DateField(_("day"), unique=True)
+    created_at = models.DateTimeField(_("run at"), auto_now_add=True)
+    settlements_confirmed = models.PositiveIntegerField(_("settlements confirmed"), default=0)
+    settlements_confirmed_fen = models.PositiveBigIntegerField(
+        _("billed in settlements confirmed (fen)"), default=0
+    )
+    settlements_reversed = models.PositiveIntegerField(_("settlements reversed"), default=0)
+    settlements_reversed_fen = models.PositiveBigIntegerField(
+        _("billed in settlements reversed (fen)"), default=0
+    )
+    insurer_fen = models.PositiveBigIntegerField(_("paid by the insurers (fen)"), default=0)
+    account_fen = models.PositiveBigIntegerField(_("paid by personal accounts (fen)"), default=0)
+    cash_fen = models.PositiveBigIntegerField(_("patients' part in cash (fen)"), default=0)
+    payments_captured = models.PositiveIntegerField(_("payments captured"), default=0)
+    payments_captured_fen = models.PositiveBigIntegerField(_("payments captured (fen)"), default=0)
+    payments_covered_fen = models.PositiveBigIntegerField(
+        _("covered by insurance on those payments (fen)"), default=0
+    )
+    refunds = models.PositiveIntegerField(_("refunds"), default=0)
+    refunds_fen = models.PositiveBigIntegerField(_("refunds (fen)"), default=0)
+    differences_count = models.PositiveIntegerField(_("differences"), default=0)
+
+    class Meta:
+        verbose_name = _("reconciliation run")
+        verbose_name_plural = _("reconciliation runs")
+        ordering = ["-day"]
+
+    def __str__(self) -> str:
+        return f"{self.day:%Y-%m-%d}"
+
+
+class ReconciliationDifference(models.Model):
+    """Something the day's settlements and payments disagree on, with both sides' amounts."""
+
+    class Kind(models.TextChoices):
+        SETTLEMENT_WITHOUT_PAYMENT = (
+            "settlement_without_payment",
+            _("Settled, but the patient's part was never paid"),
+        )
+        PAYMENT_WITHOUT_SETTLEMENT = (
+            "payment_without_settlement",
+            _("Paid with insurance cover, but never settled"),
+        )
+        REFUND_WITHOUT_REVERSAL = (
+            "refund_without_reversal",
+            _("Refunded, but the settlement was not reversed"),
+        )
+        REVERSAL_WITHOUT_REFUND = (
+            "reversal_without_refund",
+            _("Reversed, but the patient's part was not refunded"),
+        )
+        AMOUNT_MISMATCH = (
+            "amount_mismatch",
+            _("The payment's amounts differ from the settlement's"),
+        )
+
+    run = models.ForeignKey(ReconciliationRun, on_delete=models.CASCADE, related_name="differences")
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
+    reference = models.CharField(
+        _("expense"), max_length=80, help_text=_("The settlement's or the payment's reference.")
+    )
+    settlement = models.ForeignKey(
+        Settlement, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    payment = models.ForeignKey(
+        "payments.Payment", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    refund = models.ForeignKey(
+        "payments.Refund", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    settlement_cash_fen = models.PositiveBigIntegerField(
+        _("patient's part per settlement (fen)"), default=0
+    )
+    settlement_covered_fen = models.PositiveBigIntegerField(
+        _("covered per settlement (fen)"), default=0
+    )
+    payment_fen = models.PositiveBigIntegerField(_("paid by the patient (fen)"), default=0)
+    payment_covered_fen = models.PositiveBigIntegerField(_("covered per payment (fen)"), default=0)
+    refunded_fen = models.PositiveBigIntegerField(_("refunded (fen)"), default=0)
+
+    class Meta:
+        verbose_name = _("reconciliation difference")
+        verbose_name_plural = _("reconciliation differences")
+        ordering = ["run", "kind", "reference", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.get_kind_display()}"
