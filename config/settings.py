@@ -241,6 +241,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "insurance.tasks.reconcile_previous_day",
         "schedule": crontab(hour=0, minute=30),
     },
+    # Health bonuses for the month before, once its last day's readings are in.
+    "hospital-grant-health-incentives": {
+        "task": "hospital.tasks.grant_health_incentives",
+        "schedule": crontab(day_of_month=1, hour=2, minute=0),
+    },
 }
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True

@@ -16,6 +16,7 @@ from insurance.models import (
     CategoryRatio,
     ChronicDisease,
     Exclusion,
+    IncentiveGrant,
     Payer,
     Plan,
     PlanVersion,
@@ -80,7 +81,55 @@ class PlanVersionAdmin(admin.ModelAdmin):
     date_hierarchy = "effective_from"
     list_select_related = ["plan"]
     inlines = [CategoryRatioInline, ChronicDiseaseInline, ExclusionInline]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "plan",
+                    "effective_from",
+                    "source",
+                    "deductible_fen",
+                    "annual_cap_fen",
+                    "per_claim_maximum_fen",
+                    "yi_self_paid_bp",
+                    "chronic_ratio_bp",
+                    "chronic_annual_cap_fen",
+                    "account_usable",
+                    "waiting_days",
+                    "manual_review_over_fen",
+                ]
+            },
+        ),
+        (
+            _("Health bonus (commercial plans)"),
+            {
+                "fields": ["incentive_min_days", "incentive_in_range_bp", "incentive_bonus_fen"],
+                "description": _(
+                    "A month with readings on at least this many days, and at least this share "
+                    "of them in range, adds this much to the policy's annual maximum."
+                ),
+            },
+        ),
+    ]
     save_as = True  # a new version starts as a copy of the one it replaces
+
+
+class IncentiveGrantInline(admin.TabularInline):
+    model = IncentiveGrant
+    extra = 0
+    can_delete = False
+    # Granted only by the monthly task, from the month's readings.
+    fields = readonly_fields = (
+        "month",
+        "days_recorded",
+        "in_range_share_bp",
+        "bonus_fen",
+        "granted_at",
+    )
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
 
 
 class PolicyYearInline(admin.TabularInline):
@@ -88,7 +137,13 @@ class PolicyYearInline(admin.TabularInline):
     extra = 0
     can_delete = False
     # Accumulators move only with settlements and their reversals, never by hand.
-    readonly_fields = ["year", "deductible_met_fen", "pool_paid_fen", "chronic_paid_fen"]
+    readonly_fields = [
+        "year",
+        "deductible_met_fen",
+        "pool_paid_fen",
+        "chronic_paid_fen",
+        "bonus_cover_fen",
+    ]
 
 
 @admin.register(Policy)
@@ -100,7 +155,7 @@ class PolicyAdmin(admin.ModelAdmin):
     list_select_related = ["patient", "plan"]
     raw_id_fields = ["patient"]
     readonly_fields = ["created_at", "created_by"]
-    inlines = [PolicyYearInline]
+    inlines = [PolicyYearInline, IncentiveGrantInline]
 
 
 SETTLEMENT_LINE_FIELDS = (

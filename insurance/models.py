@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import get_language
@@ -93,6 +94,23 @@ class PlanVersion(models.Model):
     manual_review_over_fen = models.PositiveBigIntegerField(
         _("claims over this go to manual review (fen)"), null=True, blank=True
     )
+    # Health bonus (as a glucose meter's insurer rewards steady self-monitoring): a month with
+    # readings on enough days, most of them in range, earns extra cover. It raises the
+    # policy's annual maximum for that year rather than paying into the personal account: the
+    # personal account is the social scheme's, funded by law, and no commercial insurer can
+    # pay into it; extra cover is what the insurer itself can give, and it costs the insurer
+    # only when the patient needs care. Social plan versions therefore carry no bonus.
+    incentive_min_days = models.PositiveSmallIntegerField(
+        _("health bonus: days with readings in the month"),
+        default=0,
+        help_text=_("0: this version grants no health bonus."),
+    )
+    incentive_in_range_bp = models.PositiveIntegerField(
+        _("health bonus: share of readings in range (basis points)"), default=0
+    )
+    incentive_bonus_fen = models.PositiveBigIntegerField(
+        _("health bonus: extra annual cover (fen)"), default=0
+    )
 
     class Meta:
         verbose_name = _("plan version")
@@ -106,10 +124,24 @@ class PlanVersion(models.Model):
                 condition=Q(yi_self_paid_bp__lte=10_000) & Q(chronic_ratio_bp__lte=10_000),
                 name="insurance_version_ratios_at_most_whole",
             ),
+            models.CheckConstraint(
+                condition=Q(incentive_in_range_bp__lte=10_000) & Q(incentive_min_days__lte=31),
+                name="insurance_version_incentive_within_a_month",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.plan} {self.effective_from:%Y-%m-%d}"
+
+    @property
+    def has_incentive(self) -> bool:
+        return self.incentive_min_days > 0 and self.incentive_bonus_fen > 0
+
+    def clean(self) -> None:
+        if self.has_incentive and self.plan_id and self.plan.is_social:
+            raise ValidationError(
+                {"incentive_bonus_fen": _("Only a commercial plan can grant a health bonus.")}
+            )
 
 
 class ProviderLevel(models.TextChoices):
@@ -262,6 +294,8 @@ class PolicyYear(models.Model):
     deductible_met_fen = models.PositiveBigIntegerField(_("deductible met (fen)"), default=0)
     pool_paid_fen = models.PositiveBigIntegerField(_("paid by the plan (fen)"), default=0)
     chronic_paid_fen = models.PositiveBigIntegerField(_("chronic disease paid (fen)"), default=0)
+    # Extra annual cover from the year's health bonuses, on top of the version's maximum.
+    bonus_cover_fen = models.PositiveBigIntegerField(_("health bonus cover (fen)"), default=0)
 
     class Meta:
         verbose_name = _("policy year")
@@ -608,3 +642,31 @@ class ReconciliationDifference(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reference} {self.get_kind_display()}"
+
+
+class IncentiveGrant(models.Model):
+    """A month's health bonus to a policy: the figures it was granted on and what it gave.
+    One per policy and month, so a task run twice grants nothing twice."""
+
+    policy = models.ForeignKey(Policy, on_delete=models.PROTECT, related_name="incentive_grants")
+    month = models.DateField(_("month"), help_text=_("The first day of the month."))
+    days_recorded = models.PositiveSmallIntegerField(_("days with readings"))
+    in_range_share_bp = models.PositiveIntegerField(_("share in range (basis points)"))
+    bonus_fen = models.PositiveBigIntegerField(_("extra annual cover (fen)"))
+    granted_at = models.DateTimeField(_("granted at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("health bonus")
+        verbose_name_plural = _("health bonuses")
+        ordering = ["policy", "-month"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["policy", "month"], name="insurance_one_incentive_per_policy_month"
+            ),
+            models.CheckConstraint(
+                condition=Q(month__day=1), name="insurance_incentive_month_first_day"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.policy} {self.month:%Y-%m}"
