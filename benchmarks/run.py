@@ -2,7 +2,7 @@
 baselines measured in the same run. Everything talks to 127.0.0.1 only, every loop is bounded in
 count and time, and every process started here is stopped here.
 
-    .venv/bin/python benchmarks/run.py [--quick] [--keep-db] [--only catalog,checkout,memory]
+    .venv/bin/python benchmarks/run.py [--quick] [--keep-db] [--only catalog,checkout,memory,claims]
 
 Needs PostgreSQL (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/xinglin_bench;
 the database is dropped and created by this script) and Redis (BENCH_REDIS_URL, default
@@ -73,6 +73,10 @@ class Plan:
         self.checkout_orders = 200 if quick else 600
         self.checkout_concurrency = 8
         self.memory_requests = 3_000 if quick else 10_000
+        self.claims = 2_000 if quick else 10_000
+        self.claim_policies = 100 if quick else 500
+        # The engine pass stops here (the baseline then does the claims it did).
+        self.claims_seconds = 120 if quick else 300
         self.budget_seconds = 240 if quick else 720
 
 
@@ -710,6 +714,41 @@ def memory_phase(
     return [Target(name, value, 1.5, "at_most")]
 
 
+def claims_phase(plan: Plan, report: dict) -> list[Target]:
+    from benchmarks.claims import claims_compare, claims_seed
+
+    started = time.monotonic()
+    claim_ids = claims_seed(claims=plan.claims, policies=plan.claim_policies)
+    seeded = time.monotonic() - started
+    result = claims_compare(claim_ids, budget_seconds=plan.claims_seconds)
+    print(
+        f"\n[claims] {len(claim_ids)} claims of 1-5 lines on {plan.claim_policies} commercial "
+        f"policies (seeded in {seeded:.0f} s); {result.claims} adjudicated by each pass"
+    )
+    print(f"  SQL, one statement a claim        {result.sql_rate:9.0f} claims/s")
+    print(f"  engine (claim_adjudicate)         {result.engine_rate:9.0f} claims/s")
+    totals = result.engine
+    print(
+        f"  totals {'equal' if result.same_totals else 'DIFFER'}: {totals.approved} approved, "
+        f"{totals.denied} denied, ¥{totals.approved_fen / 100:,.2f} paid, "
+        f"¥{totals.deductible_used_fen / 100:,.2f} of deductibles"
+    )
+    value = ratio(result.engine_rate, result.sql_rate) if result.same_totals else math.nan
+    report["claims"] = {
+        "claims": result.claims,
+        "policies": plan.claim_policies,
+        "engine_seconds": result.engine_seconds,
+        "sql_seconds": result.sql_seconds,
+        "engine_claims_per_second": result.engine_rate,
+        "sql_claims_per_second": result.sql_rate,
+        "same_totals": result.same_totals,
+        "engine_totals": {k: v for k, v in vars(result.engine).items() if k != "digest"},
+        "sql_totals": {k: v for k, v in vars(result.sql).items() if k != "digest"},
+        "ratio": value,
+    }
+    return [Target("claims adjudicated vs one SQL statement a claim", value, 0.5, "at_least")]
+
+
 def static_collect() -> None:
     """collectstatic, as a deployment runs it, skipped when the sources have not changed since
     the last run (compressing the vendored API docs assets takes a minute or more)."""
@@ -770,7 +809,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="about two minutes, one round")
     parser.add_argument("--keep-db", action="store_true", help="leave the database afterwards")
-    parser.add_argument("--only", default="catalog,checkout,memory", help="phases, comma-separated")
+    parser.add_argument(
+        "--only", default="catalog,checkout,memory,claims", help="phases, comma-separated"
+    )
     args = parser.parse_args(argv)
     plan = Plan(args.quick)
     phases = set(args.only.split(","))
@@ -821,29 +862,37 @@ def main(argv: list[str] | None = None) -> int:
     targets: list[Target] = []
     try:
         call_command("migrate", interactive=False, verbosity=0)
-        static_collect()
-        seeded = catalog_seed(products=plan.products)
-        scratch_tables_create(url)
-        connections.close_all()
-        report["seeded"] = seeded
-        print(
-            f"seeded {seeded['products']} products ({seeded['listed']} listed) in "
-            f"{seeded['categories']} categories; {time.monotonic() - started:.0f} s"
-        )
-        app = Gunicorn("app", "config.wsgi:application", env, "/healthz")
-        with serving(app):
+        if phases & {"catalog", "checkout", "memory"}:
+            static_collect()
+            seeded = catalog_seed(products=plan.products)
+            scratch_tables_create(url)
+            connections.close_all()
+            report["seeded"] = seeded
             print(
-                f"gunicorn: {WORKERS} sync workers on 127.0.0.1:{app.port}, workers {app.workers()}"
+                f"seeded {seeded['products']} products ({seeded['listed']} listed) in "
+                f"{seeded['categories']} categories; {time.monotonic() - started:.0f} s"
             )
-            if "catalog" in phases:
-                targets += catalog_phase(plan, app, report)
-            if "checkout" in phases and time.monotonic() - started < plan.budget_seconds:
-                targets += checkout_race(plan, app, url, report)
-                targets += checkout_throughput(plan, app, url, report)
-                connections.close_all()
+        if phases & {"catalog", "checkout"}:
+            app = Gunicorn("app", "config.wsgi:application", env, "/healthz")
+            with serving(app):
+                print(
+                    f"gunicorn: {WORKERS} sync workers on 127.0.0.1:{app.port}, "
+                    f"workers {app.workers()}"
+                )
+                if "catalog" in phases:
+                    targets += catalog_phase(plan, app, report)
+                if "checkout" in phases and time.monotonic() - started < plan.budget_seconds:
+                    targets += checkout_race(plan, app, url, report)
+                    targets += checkout_throughput(plan, app, url, report)
+                    connections.close_all()
         if "memory" in phases and time.monotonic() - started < plan.budget_seconds:
             print(f"\n[memory] {plan.memory_requests} requests over list and detail pages")
             targets += memory_phase(plan, url, env, bare_env, report)
+        # In this process, on the same database, after the servers are stopped: the claims
+        # passes share the two cores with nothing else of the benchmark's.
+        if "claims" in phases and time.monotonic() - started < plan.budget_seconds:
+            targets += claims_phase(plan, report)
+            connections.close_all()
     finally:
         connections.close_all()
         if not args.keep_db:

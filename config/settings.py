@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.management.utils import get_random_secret_key
 from django.utils.translation import gettext_lazy as _
 
@@ -234,6 +235,16 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "hospital-expire-prescriptions": {
         "task": "hospital.tasks.expire_prescriptions",
         "schedule": timedelta(hours=1),
+    },
+    # 对账 of the day before, once its late callbacks (a gateway retries for minutes) are in.
+    "insurance-reconcile-previous-day": {
+        "task": "insurance.tasks.reconcile_previous_day",
+        "schedule": crontab(hour=0, minute=30),
+    },
+    # Health bonuses for the month before, once its last day's readings are in.
+    "hospital-grant-health-incentives": {
+        "task": "hospital.tasks.grant_health_incentives",
+        "schedule": crontab(day_of_month=1, hour=2, minute=0),
     },
 }
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)

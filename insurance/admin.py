@@ -3,6 +3,8 @@ member number or patient."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -14,15 +16,23 @@ from insurance.models import (
     CategoryRatio,
     ChronicDisease,
     Exclusion,
+    IncentiveGrant,
     Payer,
     Plan,
     PlanVersion,
     Policy,
     PolicyYear,
+    ReconciliationDifference,
+    ReconciliationRun,
     Settlement,
     SettlementLine,
 )
 from insurance.services import settlement_reverse
+from insurance.services.point_of_sale import to_yuan
+from insurance.services.reconciliation import reconciliation_run
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 @admin.register(Payer)
@@ -71,7 +81,55 @@ class PlanVersionAdmin(admin.ModelAdmin):
     date_hierarchy = "effective_from"
     list_select_related = ["plan"]
     inlines = [CategoryRatioInline, ChronicDiseaseInline, ExclusionInline]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "plan",
+                    "effective_from",
+                    "source",
+                    "deductible_fen",
+                    "annual_cap_fen",
+                    "per_claim_maximum_fen",
+                    "yi_self_paid_bp",
+                    "chronic_ratio_bp",
+                    "chronic_annual_cap_fen",
+                    "account_usable",
+                    "waiting_days",
+                    "manual_review_over_fen",
+                ]
+            },
+        ),
+        (
+            _("Health bonus (commercial plans)"),
+            {
+                "fields": ["incentive_min_days", "incentive_in_range_bp", "incentive_bonus_fen"],
+                "description": _(
+                    "A month with readings on at least this many days, and at least this share "
+                    "of them in range, adds this much to the policy's annual maximum."
+                ),
+            },
+        ),
+    ]
     save_as = True  # a new version starts as a copy of the one it replaces
+
+
+class IncentiveGrantInline(admin.TabularInline):
+    model = IncentiveGrant
+    extra = 0
+    can_delete = False
+    # Granted only by the monthly task, from the month's readings.
+    fields = readonly_fields = (
+        "month",
+        "days_recorded",
+        "in_range_share_bp",
+        "bonus_fen",
+        "granted_at",
+    )
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
 
 
 class PolicyYearInline(admin.TabularInline):
@@ -79,7 +137,13 @@ class PolicyYearInline(admin.TabularInline):
     extra = 0
     can_delete = False
     # Accumulators move only with settlements and their reversals, never by hand.
-    readonly_fields = ["year", "deductible_met_fen", "pool_paid_fen", "chronic_paid_fen"]
+    readonly_fields = [
+        "year",
+        "deductible_met_fen",
+        "pool_paid_fen",
+        "chronic_paid_fen",
+        "bonus_cover_fen",
+    ]
 
 
 @admin.register(Policy)
@@ -91,7 +155,7 @@ class PolicyAdmin(admin.ModelAdmin):
     list_select_related = ["patient", "plan"]
     raw_id_fields = ["patient"]
     readonly_fields = ["created_at", "created_by"]
-    inlines = [PolicyYearInline]
+    inlines = [PolicyYearInline, IncentiveGrantInline]
 
 
 SETTLEMENT_LINE_FIELDS = (
@@ -160,3 +224,196 @@ class SettlementAdmin(admin.ModelAdmin):
             % {"count": done},
             messages.SUCCESS,
         )
+
+
+# --- 对账 -------------------------------------------------------------------------------------
+
+
+def _yuan(fen: int) -> str:
+    return f"¥{to_yuan(fen)}"
+
+
+class HasDifferencesFilter(admin.SimpleListFilter):
+    title = _("differences")
+    parameter_name = "differences"
+
+    def lookups(
+        self, request: HttpRequest, model_admin: admin.ModelAdmin
+    ) -> list[tuple[str, StrOrPromise]]:
+        return [("yes", _("With differences")), ("no", _("Clean"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() == "yes":
+            return queryset.filter(differences_count__gt=0)
+        if self.value() == "no":
+            return queryset.filter(differences_count=0)
+        return queryset
+
+
+DIFFERENCE_FIELDS = (
+    "kind",
+    "reference",
+    "settlement",
+    "payment",
+    "refund",
+    "settlement_cash",
+    "settlement_covered",
+    "paid",
+    "payment_covered",
+    "refunded",
+)
+
+
+class ReconciliationDifferenceInline(admin.TabularInline):
+    model = ReconciliationDifference
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = DIFFERENCE_FIELDS
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    @admin.display(description=_("patient's part per settlement"))
+    def settlement_cash(self, obj: ReconciliationDifference) -> str:
+        return _yuan(obj.settlement_cash_fen)
+
+    @admin.display(description=_("covered per settlement"))
+    def settlement_covered(self, obj: ReconciliationDifference) -> str:
+        return _yuan(obj.settlement_covered_fen)
+
+    @admin.display(description=_("paid by the patient"))
+    def paid(self, obj: ReconciliationDifference) -> str:
+        return _yuan(obj.payment_fen)
+
+    @admin.display(description=_("covered per payment"))
+    def payment_covered(self, obj: ReconciliationDifference) -> str:
+        return _yuan(obj.payment_covered_fen)
+
+    @admin.display(description=_("refunded"))
+    def refunded(self, obj: ReconciliationDifference) -> str:
+        return _yuan(obj.refunded_fen)
+
+
+def _yuan_field(name: str, description: StrOrPromise) -> object:
+    @admin.display(description=description, ordering=name)
+    def show(self: admin.ModelAdmin, obj: ReconciliationRun) -> str:
+        return _yuan(getattr(obj, name))
+
+    return show
+
+
+@admin.register(ReconciliationRun)
+class ReconciliationRunAdmin(admin.ModelAdmin):
+    """The day's 对账 for operators: the totals side by side in yuan, the differences below."""
+
+    list_display = [
+        "day",
+        "differences_count",
+        "settlements_confirmed",
+        "settlements_reversed",
+        "insurer",
+        "account",
+        "cash",
+        "payments_captured_total",
+        "payments_covered",
+        "refunds_total",
+        "created_at",
+    ]
+    list_filter = [HasDifferencesFilter, "day"]
+    date_hierarchy = "day"
+    inlines = [ReconciliationDifferenceInline]
+    actions = ["run_again"]
+    fieldsets = [
+        (None, {"fields": ["day", "created_at", "differences_count"]}),
+        (
+            _("Settlements"),
+            {
+                "fields": [
+                    "settlements_confirmed",
+                    "settlements_confirmed_total",
+                    "settlements_reversed",
+                    "settlements_reversed_total",
+                    "insurer",
+                    "account",
+                    "cash",
+                ]
+            },
+        ),
+        (
+            _("Payments"),
+            {
+                "fields": [
+                    "payments_captured",
+                    "payments_captured_total",
+                    "payments_covered",
+                    "refunds",
+                    "refunds_total",
+                ]
+            },
+        ),
+    ]
+    readonly_fields = [
+        "day",
+        "created_at",
+        "differences_count",
+        "settlements_confirmed",
+        "settlements_confirmed_total",
+        "settlements_reversed",
+        "settlements_reversed_total",
+        "insurer",
+        "account",
+        "cash",
+        "payments_captured",
+        "payments_captured_total",
+        "payments_covered",
+        "refunds",
+        "refunds_total",
+    ]
+
+    settlements_confirmed_total = _yuan_field("settlements_confirmed_fen", _("billed, confirmed"))
+    settlements_reversed_total = _yuan_field("settlements_reversed_fen", _("billed, reversed"))
+    insurer = _yuan_field("insurer_fen", _("insurers"))
+    account = _yuan_field("account_fen", _("personal accounts"))
+    cash = _yuan_field("cash_fen", _("patients' part"))
+    payments_captured_total = _yuan_field("payments_captured_fen", _("payments captured"))
+    payments_covered = _yuan_field("payments_covered_fen", _("covered on the payments"))
+    refunds_total = _yuan_field("refunds_fen", _("refunded"))
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.action(description=_("Run again"))
+    def run_again(self, request: HttpRequest, queryset: QuerySet[ReconciliationRun]) -> None:
+        days = sorted(queryset.values_list("day", flat=True))
+        for day in days:
+            run = reconciliation_run(day=day)
+            self.message_user(
+                request,
+                ngettext(
+                    "%(day)s: %(count)d difference.",
+                    "%(day)s: %(count)d differences.",
+                    run.differences_count,
+                )
+                % {"day": f"{day:%Y-%m-%d}", "count": run.differences_count},
+                messages.WARNING if run.differences_count else messages.SUCCESS,
+            )
+
+
+@admin.register(ReconciliationDifference)
+class ReconciliationDifferenceAdmin(admin.ModelAdmin):
+    list_display = [
+        "run",
+        "kind",
+        "reference",
+        "settlement_cash_fen",
+        "payment_fen",
+        "refunded_fen",
+    ]
+    list_filter = ["kind", "run__day"]
+    search_fields = ["reference"]
+    search_help_text = _("Expense, e.g. appointment:42 or pharmacy_order:7.")
+    list_select_related = ["run"]
+    readonly_fields = [field.name for field in ReconciliationDifference._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False

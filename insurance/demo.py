@@ -113,6 +113,10 @@ def seed_demo_data(*, stdout: Any) -> None:
             "per_claim_maximum_fen": 200_000,
             "waiting_days": 30,
             "manual_review_over_fen": 100_000,
+            # Health bonus: readings on 20 days of a month, 70 % in range: ¥500 more cover.
+            "incentive_min_days": 20,
+            "incentive_in_range_bp": 7000,
+            "incentive_bonus_fen": 50_000,
         },
     )
     _ratios(

@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import get_language
@@ -93,6 +94,23 @@ class PlanVersion(models.Model):
     manual_review_over_fen = models.PositiveBigIntegerField(
         _("claims over this go to manual review (fen)"), null=True, blank=True
     )
+    # Health bonus (as a glucose meter's insurer rewards steady self-monitoring): a month with
+    # readings on enough days, most of them in range, earns extra cover. It raises the
+    # policy's annual maximum for that year rather than paying into the personal account: the
+    # personal account is the social scheme's, funded by law, and no commercial insurer can
+    # pay into it; extra cover is what the insurer itself can give, and it costs the insurer
+    # only when the patient needs care. Social plan versions therefore carry no bonus.
+    incentive_min_days = models.PositiveSmallIntegerField(
+        _("health bonus: days with readings in the month"),
+        default=0,
+        help_text=_("0: this version grants no health bonus."),
+    )
+    incentive_in_range_bp = models.PositiveIntegerField(
+        _("health bonus: share of readings in range (basis points)"), default=0
+    )
+    incentive_bonus_fen = models.PositiveBigIntegerField(
+        _("health bonus: extra annual cover (fen)"), default=0
+    )
 
     class Meta:
         verbose_name = _("plan version")
@@ -106,10 +124,24 @@ class PlanVersion(models.Model):
                 condition=Q(yi_self_paid_bp__lte=10_000) & Q(chronic_ratio_bp__lte=10_000),
                 name="insurance_version_ratios_at_most_whole",
             ),
+            models.CheckConstraint(
+                condition=Q(incentive_in_range_bp__lte=10_000) & Q(incentive_min_days__lte=31),
+                name="insurance_version_incentive_within_a_month",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.plan} {self.effective_from:%Y-%m-%d}"
+
+    @property
+    def has_incentive(self) -> bool:
+        return self.incentive_min_days > 0 and self.incentive_bonus_fen > 0
+
+    def clean(self) -> None:
+        if self.has_incentive and self.plan_id and self.plan.is_social:
+            raise ValidationError(
+                {"incentive_bonus_fen": _("Only a commercial plan can grant a health bonus.")}
+            )
 
 
 class ProviderLevel(models.TextChoices):
@@ -262,6 +294,8 @@ class PolicyYear(models.Model):
     deductible_met_fen = models.PositiveBigIntegerField(_("deductible met (fen)"), default=0)
     pool_paid_fen = models.PositiveBigIntegerField(_("paid by the plan (fen)"), default=0)
     chronic_paid_fen = models.PositiveBigIntegerField(_("chronic disease paid (fen)"), default=0)
+    # Extra annual cover from the year's health bonuses, on top of the version's maximum.
+    bonus_cover_fen = models.PositiveBigIntegerField(_("health bonus cover (fen)"), default=0)
 
     class Meta:
         verbose_name = _("policy year")
@@ -514,3 +548,125 @@ class ClaimDocument(models.Model):
 
     def __str__(self) -> str:
         return self.file.name or ""
+
+
+class ReconciliationRun(models.Model):
+    """对账: one day's settlements held against the day's payments and refunds. The figures are
+    the day's totals in fen; the differences are what an operator has to look into. Running a
+    day again replaces its run, so there is one per day."""
+
+    day = models.DateField(_("day"), unique=True)
+    created_at = models.DateTimeField(_("run at"), auto_now_add=True)
+    settlements_confirmed = models.PositiveIntegerField(_("settlements confirmed"), default=0)
+    settlements_confirmed_fen = models.PositiveBigIntegerField(
+        _("billed in settlements confirmed (fen)"), default=0
+    )
+    settlements_reversed = models.PositiveIntegerField(_("settlements reversed"), default=0)
+    settlements_reversed_fen = models.PositiveBigIntegerField(
+        _("billed in settlements reversed (fen)"), default=0
+    )
+    insurer_fen = models.PositiveBigIntegerField(_("paid by the insurers (fen)"), default=0)
+    account_fen = models.PositiveBigIntegerField(_("paid by personal accounts (fen)"), default=0)
+    cash_fen = models.PositiveBigIntegerField(_("patients' part in cash (fen)"), default=0)
+    payments_captured = models.PositiveIntegerField(_("payments captured"), default=0)
+    payments_captured_fen = models.PositiveBigIntegerField(_("payments captured (fen)"), default=0)
+    payments_covered_fen = models.PositiveBigIntegerField(
+        _("covered by insurance on those payments (fen)"), default=0
+    )
+    refunds = models.PositiveIntegerField(_("refunds"), default=0)
+    refunds_fen = models.PositiveBigIntegerField(_("refunds (fen)"), default=0)
+    differences_count = models.PositiveIntegerField(_("differences"), default=0)
+
+    class Meta:
+        verbose_name = _("reconciliation run")
+        verbose_name_plural = _("reconciliation runs")
+        ordering = ["-day"]
+
+    def __str__(self) -> str:
+        return f"{self.day:%Y-%m-%d}"
+
+
+class ReconciliationDifference(models.Model):
+    """Something the day's settlements and payments disagree on, with both sides' amounts."""
+
+    class Kind(models.TextChoices):
+        SETTLEMENT_WITHOUT_PAYMENT = (
+            "settlement_without_payment",
+            _("Settled, but the patient's part was never paid"),
+        )
+        PAYMENT_WITHOUT_SETTLEMENT = (
+            "payment_without_settlement",
+            _("Paid with insurance cover, but never settled"),
+        )
+        REFUND_WITHOUT_REVERSAL = (
+            "refund_without_reversal",
+            _("Refunded, but the settlement was not reversed"),
+        )
+        REVERSAL_WITHOUT_REFUND = (
+            "reversal_without_refund",
+            _("Reversed, but the patient's part was not refunded"),
+        )
+        AMOUNT_MISMATCH = (
+            "amount_mismatch",
+            _("The payment's amounts differ from the settlement's"),
+        )
+
+    run = models.ForeignKey(ReconciliationRun, on_delete=models.CASCADE, related_name="differences")
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
+    reference = models.CharField(
+        _("expense"), max_length=80, help_text=_("The settlement's or the payment's reference.")
+    )
+    settlement = models.ForeignKey(
+        Settlement, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    payment = models.ForeignKey(
+        "payments.Payment", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    refund = models.ForeignKey(
+        "payments.Refund", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    settlement_cash_fen = models.PositiveBigIntegerField(
+        _("patient's part per settlement (fen)"), default=0
+    )
+    settlement_covered_fen = models.PositiveBigIntegerField(
+        _("covered per settlement (fen)"), default=0
+    )
+    payment_fen = models.PositiveBigIntegerField(_("paid by the patient (fen)"), default=0)
+    payment_covered_fen = models.PositiveBigIntegerField(_("covered per payment (fen)"), default=0)
+    refunded_fen = models.PositiveBigIntegerField(_("refunded (fen)"), default=0)
+
+    class Meta:
+        verbose_name = _("reconciliation difference")
+        verbose_name_plural = _("reconciliation differences")
+        ordering = ["run", "kind", "reference", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.get_kind_display()}"
+
+
+class IncentiveGrant(models.Model):
+    """A month's health bonus to a policy: the figures it was granted on and what it gave.
+    One per policy and month, so a task run twice grants nothing twice."""
+
+    policy = models.ForeignKey(Policy, on_delete=models.PROTECT, related_name="incentive_grants")
+    month = models.DateField(_("month"), help_text=_("The first day of the month."))
+    days_recorded = models.PositiveSmallIntegerField(_("days with readings"))
+    in_range_share_bp = models.PositiveIntegerField(_("share in range (basis points)"))
+    bonus_fen = models.PositiveBigIntegerField(_("extra annual cover (fen)"))
+    granted_at = models.DateTimeField(_("granted at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("health bonus")
+        verbose_name_plural = _("health bonuses")
+        ordering = ["policy", "-month"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["policy", "month"], name="insurance_one_incentive_per_policy_month"
+            ),
+            models.CheckConstraint(
+                condition=Q(month__day=1), name="insurance_incentive_month_first_day"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.policy} {self.month:%Y-%m}"

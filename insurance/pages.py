@@ -104,7 +104,14 @@ def policy_list_page(request: HttpRequest) -> HttpResponse:
         for policy in selectors.policy_list(account=request.user)
     ]
     return render(
-        request, "insurance/policies.html", {"policies": policies, "form": form, "yuan": yuan}
+        request,
+        "insurance/policies.html",
+        {
+            "policies": policies,
+            "grants": selectors.incentive_grant_list(account=request.user),
+            "form": form,
+            "yuan": yuan,
+        },
     )
 
 

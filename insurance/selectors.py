@@ -12,7 +12,15 @@ from django.utils.translation import gettext as _
 
 from core.exceptions import NotFound
 from insurance.adjudication import CommercialRules, SocialRules
-from insurance.models import CategoryRatio, Claim, ClaimLine, PlanVersion, Policy, PolicyYear
+from insurance.models import (
+    CategoryRatio,
+    Claim,
+    ClaimLine,
+    IncentiveGrant,
+    PlanVersion,
+    Policy,
+    PolicyYear,
+)
 
 
 def plan_version_in_force(*, plan_id: int, on: dt.date) -> PlanVersion | None:
@@ -50,8 +58,10 @@ def social_rules(*, version: PlanVersion, provider_level: str = "") -> SocialRul
 
 
 def commercial_rules(
-    *, version: PlanVersion, policy: Policy, provider_level: str = ""
+    *, version: PlanVersion, policy: Policy, provider_level: str = "", bonus_cover_fen: int = 0
 ) -> CommercialRules:
+    """The commercial plan's rules for the policy; `bonus_cover_fen` is the year's extra cover
+    from health bonuses, added to the annual maximum."""
     exclusions = list(version.exclusions.all())
     return CommercialRules(
         deductible=version.deductible_fen,
@@ -61,7 +71,7 @@ def commercial_rules(
             if version.per_claim_maximum_fen is not None
             else version.annual_cap_fen
         ),
-        annual_maximum=version.annual_cap_fen,
+        annual_maximum=version.annual_cap_fen + bonus_cover_fen,
         policy_starts_on=policy.starts_on,
         waiting_days=version.waiting_days,
         excluded_diagnosis_prefixes=tuple(
@@ -128,7 +138,9 @@ def policy_eligibility(*, policy: Policy, on: dt.date) -> Eligibility:
         "",
         version=version,
         deductible_remaining_fen=max(version.deductible_fen - year.deductible_met_fen, 0),
-        cap_remaining_fen=max(version.annual_cap_fen - year.pool_paid_fen, 0),
+        cap_remaining_fen=max(
+            version.annual_cap_fen + year.bonus_cover_fen - year.pool_paid_fen, 0
+        ),
         chronic_cap_remaining_fen=max(version.chronic_annual_cap_fen - year.chronic_paid_fen, 0),
         account_balance_fen=policy.account_balance_fen if version.account_usable else 0,
     )
@@ -162,4 +174,24 @@ def claim_review_queue() -> QuerySet[Claim]:
         Claim.objects.filter(status=Claim.Status.IN_REVIEW)
         .select_related("policy__plan", "patient", "assigned_to")
         .order_by("created_at", "id")
+    )
+
+
+def policies_with_incentive(*, patient_id: int, on: dt.date) -> list[Policy]:
+    """The patient's policies in force on the date whose plan version grants a health bonus."""
+    return [
+        policy
+        for policy in policies_in_force(patient_id=patient_id, on=on)
+        if not policy.plan.is_social
+        and (version := plan_version_in_force(plan_id=policy.plan_id, on=on)) is not None
+        and version.has_incentive
+    ]
+
+
+def incentive_grant_list(*, account: Any) -> QuerySet[IncentiveGrant]:
+    """The health bonuses of the people this account acts for, latest month first."""
+    return (
+        IncentiveGrant.objects.filter(policy__patient__account_id=account.pk)
+        .select_related("policy__plan", "policy__patient")
+        .order_by("-month", "policy_id")
     )

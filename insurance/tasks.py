@@ -3,9 +3,16 @@
 from celery import shared_task
 
 from insurance.services.claims import claim_adjudicate
+from insurance.services.reconciliation import reconciliation_previous_day
 
 
 @shared_task(acks_late=True)
 def adjudicate_claim(claim_id: int) -> str:
     # A claim already adjudicated is returned as it is: a redelivered task does nothing twice.
     return claim_adjudicate(claim_id=claim_id).status
+
+
+@shared_task(acks_late=True)
+def reconcile_previous_day() -> int:
+    # Re-running a day replaces its run: a redelivered task reports the same day once.
+    return reconciliation_previous_day().differences_count

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from accounts.models import PatientProfile
@@ -323,3 +324,49 @@ def chronic_panel_for_doctor(*, doctor_user: Any) -> list[ChronicPatientRow]:
     ]
     rows.sort(key=lambda row: (-row.out_of_range_count, row.patient.real_name))
     return rows
+
+
+@dataclass(frozen=True)
+class ReadingMonth:
+    """A patient's self-monitoring in a month: days with at least one final reading, and the
+    share of those readings in range (basis points, rounded down)."""
+
+    patient_id: int
+    days_recorded: int
+    readings: int
+    in_range: int
+
+    @property
+    def in_range_share_bp(self) -> int:
+        return self.in_range * 10_000 // self.readings if self.readings else 0
+
+
+def reading_months(*, month: dt.date) -> list[ReadingMonth]:
+    """Every patient's readings of the month (days counted in the project's time zone); readings
+    entered in error do not count."""
+    first = month.replace(day=1)
+    following = (first + dt.timedelta(days=32)).replace(day=1)
+    tz = timezone.get_current_timezone()
+    start = timezone.make_aware(dt.datetime.combine(first, dt.time.min), tz)
+    end = timezone.make_aware(dt.datetime.combine(following, dt.time.min), tz)
+    rows = (
+        Reading.objects.filter(
+            status=Reading.Status.FINAL, measured_at__gte=start, measured_at__lt=end
+        )
+        .values("patient_id")
+        .annotate(
+            days=Count(TruncDate("measured_at", tzinfo=tz), distinct=True),
+            readings=Count("id"),
+            in_range=Count("id", filter=Q(flag=Reading.Flag.NORMAL)),
+        )
+        .order_by("patient_id")
+    )
+    return [
+        ReadingMonth(
+            patient_id=row["patient_id"],
+            days_recorded=row["days"],
+            readings=row["readings"],
+            in_range=row["in_range"],
+        )
+        for row in rows
+    ]

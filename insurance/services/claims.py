@@ -348,7 +348,7 @@ def _check_cap(claim: Claim, approved: int) -> None:
     version = selectors.plan_version_in_force(plan_id=claim.policy.plan_id, on=on)
     year = PolicyYear.objects.filter(policy=claim.policy, year=on.year).first()
     paid = year.pool_paid_fen if year else 0
-    cap = version.annual_cap_fen if version else 0
+    cap = (version.annual_cap_fen + (year.bonus_cover_fen if year else 0)) if version else 0
     if paid + approved > cap:
         raise DomainError(
             _("That would pay past the plan's cap for the year (¥%(left)s left).")

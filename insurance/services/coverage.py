@@ -89,7 +89,10 @@ def coverage_for(
         else:
             year = year_of(commercial, on.year, lock=lock)
             commercial_rules = selectors.commercial_rules(
-                version=version, policy=commercial, provider_level=provider_level
+                version=version,
+                policy=commercial,
+                provider_level=provider_level,
+                bonus_cover_fen=year.bonus_cover_fen,
             )
             commercial_year = CommercialYear(
                 deductible_met=year.deductible_met_fen, paid=year.pool_paid_fen
