@@ -15,6 +15,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from core.constraints import amount_is
+
 ZERO = Decimal("0.00")
 
 
@@ -74,7 +76,7 @@ class Payment(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(amount__gte=0), name="payment_amount_not_negative"),
             models.CheckConstraint(
-                condition=Q(amount=F("gross_amount") - F("covered_amount")),
+                condition=amount_is("amount", F("gross_amount") - F("covered_amount")),
                 name="payment_amount_is_gross_less_covered",
             ),
             models.CheckConstraint(

@@ -14,6 +14,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.constraints import amount_is
 from core.models import StatusChangeEvent
 from core.transitions import TransitionTable
 
@@ -127,11 +128,11 @@ class Order(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=Q(gross_total=F("items_total") + F("shipping_fee")),
+                condition=amount_is("gross_total", F("items_total") + F("shipping_fee")),
                 name="order_gross_is_items_plus_shipping",
             ),
             models.CheckConstraint(
-                condition=Q(patient_due=F("gross_total") - F("insurance_share"))
+                condition=amount_is("patient_due", F("gross_total") - F("insurance_share"))
                 & Q(insurance_share__gte=0)
                 & Q(account_share__gte=0)
                 & Q(account_share__lte=F("insurance_share"))
@@ -191,7 +192,7 @@ class OrderLine(models.Model):
                 condition=Q(quantity__gt=0), name="order_line_quantity_positive"
             ),
             models.CheckConstraint(
-                condition=Q(line_total=F("unit_price") * F("quantity")),
+                condition=amount_is("line_total", F("unit_price") * F("quantity")),
                 name="order_line_total_is_price_times_quantity",
             ),
             models.CheckConstraint(
