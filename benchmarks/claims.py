@@ -49,10 +49,8 @@ class Totals:
 def claims_seed(*, claims: int, policies: int, seed: int = 7) -> list[int]:
     """`policies` patients on the bench plan and `claims` submitted claims of 1-5 lines spread
     over them; returns the claim ids in the order both passes take them."""
-    from django.contrib.auth.models import Group
 
-    from accounts.models import PatientProfile, User
-    from accounts.roles import Role
+    from benchmarks.seed import patients_create
     from insurance.models import (
         CategoryRatio,
         Claim,
@@ -87,27 +85,11 @@ def claims_seed(*, claims: int, policies: int, seed: int = 7) -> list[int]:
             CategoryRatio.objects.get_or_create(
                 version=version, category=category, provider_level="", ratio_bp=ratio_bp
             )
-        users = []
-        for i in range(policies):
-            user = User(email=f"claimant-{seed}-{i}@bench.test", display_name=f"参保人{i}")
-            user.set_unusable_password()
-            users.append(user)
-        users = User.objects.bulk_create(users)
-        group, _ = Group.objects.get_or_create(name=str(Role.PATIENT))
-        User.groups.through.objects.bulk_create(
-            [User.groups.through(user_id=u.pk, group_id=group.pk) for u in users]
-        )
-        profiles = PatientProfile.objects.bulk_create(
-            [
-                PatientProfile(
-                    account=u,
-                    relationship=PatientProfile.Relationship.SELF,
-                    real_name=f"参保人{i}",
-                    sex=PatientProfile.Sex.FEMALE,
-                    birth_date=dt.date(1975, 1, 1),
-                )
-                for i, u in enumerate(users)
-            ]
+        users, profiles = patients_create(
+            count=policies,
+            label=f"claimant-{seed}",
+            name="参保人",
+            birth_date=dt.date(1975, 1, 1),
         )
         held = Policy.objects.bulk_create(
             [

@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass
 from decimal import Decimal
 from importlib import import_module
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
@@ -193,30 +194,19 @@ def hot_product_create(*, stock: int, label: str) -> int:
     return product.pk
 
 
-@dataclass(frozen=True)
-class Buyer:
-    user_id: int
-    patient_id: int
-    session_token: str
-
-
-@transaction.atomic
-def buyers_create(*, count: int, product_id: int, label: str) -> list[Buyer]:
-    """`count` patient accounts, each with its own patient profile, one pack of the product in
-    its cart, and a logged-in session whose key is its allauth app session token."""
+def patients_create(
+    *, count: int, label: str, name: str, birth_date: dt.date, resident_id_number: str = ""
+) -> tuple[list[Any], list[Any]]:
+    """`count` patient accounts with one patient profile each, written in bulk."""
     from django.contrib.auth.models import Group
 
     from accounts.models import PatientProfile, User
     from accounts.roles import Role
-    from accounts.validators import resident_id_check_character
-    from pharmacy.models import CartLine
-
-    resident_id = RESIDENT_ID_FIRST_17 + resident_id_check_character(RESIDENT_ID_FIRST_17)
 
     users = []
     for i in range(count):
-        user = User(email=f"buyer-{label}-{i}@bench.test", display_name=f"买家{i}")
-        user.set_unusable_password()  # a real hash per buyer would take minutes
+        user = User(email=f"{label}-{i}@bench.test", display_name=f"{name}{i}")
+        user.set_unusable_password()  # a real hash per account would take minutes
         users.append(user)
     users = User.objects.bulk_create(users)
     group, _ = Group.objects.get_or_create(name=str(Role.PATIENT))
@@ -228,13 +218,39 @@ def buyers_create(*, count: int, product_id: int, label: str) -> list[Buyer]:
             PatientProfile(
                 account=u,
                 relationship=PatientProfile.Relationship.SELF,
-                real_name=f"买家{i}",
+                real_name=f"{name}{i}",
                 sex=PatientProfile.Sex.MALE,
-                birth_date=dt.date(1980, 1, 1),
-                resident_id_number=resident_id,
+                birth_date=birth_date,
+                resident_id_number=resident_id_number,
             )
             for i, u in enumerate(users)
         ]
+    )
+    return users, profiles
+
+
+@dataclass(frozen=True)
+class Buyer:
+    user_id: int
+    patient_id: int
+    session_token: str
+
+
+@transaction.atomic
+def buyers_create(*, count: int, product_id: int, label: str) -> list[Buyer]:
+    """`count` patient accounts, each with its own patient profile, one pack of the product in
+    its cart, and a logged-in session whose key is its allauth app session token."""
+    from accounts.validators import resident_id_check_character
+    from pharmacy.models import CartLine
+
+    resident_id = RESIDENT_ID_FIRST_17 + resident_id_check_character(RESIDENT_ID_FIRST_17)
+
+    users, profiles = patients_create(
+        count=count,
+        label=f"buyer-{label}",
+        name="买家",
+        birth_date=dt.date(1980, 1, 1),
+        resident_id_number=resident_id,
     )
     CartLine.objects.bulk_create(
         [
