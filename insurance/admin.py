@@ -264,6 +264,14 @@ DIFFERENCE_FIELDS = (
 )
 
 
+def _yuan_field(name: str, description: StrOrPromise) -> object:
+    @admin.display(description=description, ordering=name)
+    def show(self: object, obj: object) -> str:
+        return _yuan(getattr(obj, name))
+
+    return show
+
+
 class ReconciliationDifferenceInline(admin.TabularInline):
     model = ReconciliationDifference
     extra = 0
@@ -273,33 +281,11 @@ class ReconciliationDifferenceInline(admin.TabularInline):
     def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
 
-    @admin.display(description=_("patient's part per settlement"))
-    def settlement_cash(self, obj: ReconciliationDifference) -> str:
-        return _yuan(obj.settlement_cash_fen)
-
-    @admin.display(description=_("covered per settlement"))
-    def settlement_covered(self, obj: ReconciliationDifference) -> str:
-        return _yuan(obj.settlement_covered_fen)
-
-    @admin.display(description=_("paid by the patient"))
-    def paid(self, obj: ReconciliationDifference) -> str:
-        return _yuan(obj.payment_fen)
-
-    @admin.display(description=_("covered per payment"))
-    def payment_covered(self, obj: ReconciliationDifference) -> str:
-        return _yuan(obj.payment_covered_fen)
-
-    @admin.display(description=_("refunded"))
-    def refunded(self, obj: ReconciliationDifference) -> str:
-        return _yuan(obj.refunded_fen)
-
-
-def _yuan_field(name: str, description: StrOrPromise) -> object:
-    @admin.display(description=description, ordering=name)
-    def show(self: admin.ModelAdmin, obj: ReconciliationRun) -> str:
-        return _yuan(getattr(obj, name))
-
-    return show
+    settlement_cash = _yuan_field("settlement_cash_fen", _("patient's part per settlement"))
+    settlement_covered = _yuan_field("settlement_covered_fen", _("covered per settlement"))
+    paid = _yuan_field("payment_fen", _("paid by the patient"))
+    payment_covered = _yuan_field("payment_covered_fen", _("covered per payment"))
+    refunded = _yuan_field("refunded_fen", _("refunded"))
 
 
 @admin.register(ReconciliationRun)
