@@ -51,6 +51,8 @@ def claims_seed(*, claims: int, policies: int, seed: int = 7) -> list[int]:
     over them; returns the claim ids in the order both passes take them."""
 
     from benchmarks.seed import patients_create
+    from insurance.adjudication import ClaimLine as Line
+    from insurance.adjudication import ItemCategory
     from insurance.models import (
         CategoryRatio,
         Claim,
@@ -61,6 +63,7 @@ def claims_seed(*, claims: int, policies: int, seed: int = 7) -> list[int]:
         Policy,
         PolicyYear,
     )
+    from insurance.services.claims import expense_fingerprint
 
     rng = random.Random(seed)
     with transaction.atomic():
@@ -138,9 +141,22 @@ def claims_seed(*, claims: int, policies: int, seed: int = 7) -> list[int]:
                 )
             billed[claim.pk] = total
         ClaimLine.objects.bulk_create(lines, batch_size=2000)
+        by_claim: dict[int, list[Line]] = {}
+        for line in lines:
+            by_claim.setdefault(line.claim_id, []).append(
+                Line(
+                    line.ref,
+                    line.service_date,
+                    ItemCategory(line.category),
+                    line.code,
+                    line.billed_fen,
+                )
+            )
         for claim in rows:
             claim.billed_fen = billed[claim.pk]
-        Claim.objects.bulk_update(rows, ["billed_fen"], batch_size=2000)
+            # As claim_submit stores it: the duplicate check compares it.
+            claim.fingerprint = expense_fingerprint(by_claim[claim.pk])
+        Claim.objects.bulk_update(rows, ["billed_fen", "fingerprint"], batch_size=2000)
     return [claim.pk for claim in rows]
 
 

@@ -5,6 +5,7 @@ in code. Amounts are integer fen and ratios basis points, as the engine takes th
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -111,6 +112,9 @@ class PlanVersion(models.Model):
     incentive_bonus_fen = models.PositiveBigIntegerField(
         _("health bonus: extra annual cover (fen)"), default=0
     )
+    # Moves on every change to the version or its ratios, chronic diseases and exclusions, so
+    # the rules read from them may be kept between claims and are read again once they change.
+    rules_revision = models.CharField(max_length=32, editable=False, default="")
 
     class Meta:
         verbose_name = _("plan version")
@@ -132,6 +136,12 @@ class PlanVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.plan} {self.effective_from:%Y-%m-%d}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.rules_revision = uuid.uuid4().hex
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "rules_revision"}
+        super().save(*args, **kwargs)
 
     @property
     def has_incentive(self) -> bool:
@@ -451,6 +461,9 @@ class Claim(models.Model):
     approved_fen = models.PositiveBigIntegerField(_("approved (fen)"), default=0)
     # What the approval moved on the policy's year, so nothing is counted twice.
     deductible_used_fen = models.PositiveBigIntegerField(default=0)
+    # The expense as its lines describe it (dates, codes, amounts), whatever its reference: the
+    # same receipt claimed again under another number has the same fingerprint.
+    fingerprint = models.CharField(max_length=64, editable=False, default="")
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -481,7 +494,10 @@ class Claim(models.Model):
                 name="insurance_claim_approved_at_most_billed",
             ),
         ]
-        indexes = [models.Index(fields=["status", "created_at"], name="insurance_claim_queue")]
+        indexes = [
+            models.Index(fields=["status", "created_at"], name="insurance_claim_queue"),
+            models.Index(fields=["patient", "fingerprint"], name="insurance_claim_fingerprint"),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.expense_reference}"

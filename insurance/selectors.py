@@ -13,7 +13,6 @@ from django.utils.translation import gettext as _
 from core.exceptions import NotFound
 from insurance.adjudication import CommercialRules, SocialRules
 from insurance.models import (
-    CategoryRatio,
     Claim,
     ClaimLine,
     IncentiveGrant,
@@ -24,33 +23,69 @@ from insurance.models import (
 
 
 def plan_version_in_force(*, plan_id: int, on: dt.date) -> PlanVersion | None:
-    """The version whose effective date is the latest on or before the date, with its ratios,
-    chronic diseases and exclusions."""
+    """The version whose effective date is the latest on or before the date."""
     return (
         PlanVersion.objects.filter(plan_id=plan_id, effective_from__lte=on)
-        .prefetch_related("ratios", "chronic", "exclusions")
         .order_by("-effective_from")
         .first()
     )
 
 
-def _ratios(version: PlanVersion, provider_level: str) -> dict[str, int]:
+@dataclass(frozen=True)
+class RuleRows:
+    """A version's ratios, chronic diseases and exclusions, as the engine's rules need them."""
+
+    ratios: tuple[tuple[str, str, int], ...]  # category, provider level, ratio
+    chronic_prefixes: tuple[str, ...]
+    excluded_diagnosis_prefixes: tuple[str, ...]
+    excluded_drug_codes: tuple[str, ...]
+
+
+# Every claim and quote needs its plan's rows; they change rarely (an operator's edit, which
+# gives the version a new revision), so they are kept per version and revision.
+_rule_rows_kept: dict[tuple[int, str], RuleRows] = {}
+
+
+def rule_rows(version: PlanVersion) -> RuleRows:
+    key = (version.pk, version.rules_revision)
+    kept = _rule_rows_kept.get(key) if version.rules_revision else None
+    if kept is not None:
+        return kept
+    exclusions = list(version.exclusions.all())
+    rows = RuleRows(
+        ratios=tuple(
+            (row.category, row.provider_level, row.ratio_bp) for row in version.ratios.all()
+        ),
+        chronic_prefixes=tuple(sorted(c.icd10_prefix for c in version.chronic.all())),
+        excluded_diagnosis_prefixes=tuple(
+            sorted(e.code for e in exclusions if e.kind == e.Kind.DIAGNOSIS)
+        ),
+        excluded_drug_codes=tuple(sorted(e.code for e in exclusions if e.kind == e.Kind.DRUG)),
+    )
+    if version.rules_revision:
+        if len(_rule_rows_kept) > 1000:
+            _rule_rows_kept.clear()
+        _rule_rows_kept[key] = rows
+    return rows
+
+
+def _ratios(rows: RuleRows, provider_level: str) -> dict[str, int]:
     """A ratio set for the provider's level wins over the one for any level."""
     ratios: dict[str, int] = {}
-    rows: list[CategoryRatio] = list(version.ratios.all())
-    for row in sorted(rows, key=lambda r: r.provider_level != ""):
-        if row.provider_level in ("", provider_level):
-            ratios[row.category] = row.ratio_bp
+    for category, level, ratio in sorted(rows.ratios, key=lambda r: r[1] != ""):
+        if level in ("", provider_level):
+            ratios[category] = ratio
     return ratios
 
 
 def social_rules(*, version: PlanVersion, provider_level: str = "") -> SocialRules:
+    rows = rule_rows(version)
     return SocialRules(
         deductible=version.deductible_fen,
         annual_cap=version.annual_cap_fen,
-        ratios=_ratios(version, provider_level),
+        ratios=_ratios(rows, provider_level),
         yi_self_paid=version.yi_self_paid_bp,
-        chronic_prefixes=tuple(sorted(c.icd10_prefix for c in version.chronic.all())),
+        chronic_prefixes=rows.chronic_prefixes,
         chronic_ratio=version.chronic_ratio_bp,
         chronic_annual_cap=version.chronic_annual_cap_fen,
         account_usable=version.account_usable,
@@ -62,10 +97,10 @@ def commercial_rules(
 ) -> CommercialRules:
     """The commercial plan's rules for the policy; `bonus_cover_fen` is the year's extra cover
     from health bonuses, added to the annual maximum."""
-    exclusions = list(version.exclusions.all())
+    rows = rule_rows(version)
     return CommercialRules(
         deductible=version.deductible_fen,
-        coinsurance=_ratios(version, provider_level),
+        coinsurance=_ratios(rows, provider_level),
         per_claim_maximum=(
             version.per_claim_maximum_fen
             if version.per_claim_maximum_fen is not None
@@ -74,10 +109,8 @@ def commercial_rules(
         annual_maximum=version.annual_cap_fen + bonus_cover_fen,
         policy_starts_on=policy.starts_on,
         waiting_days=version.waiting_days,
-        excluded_diagnosis_prefixes=tuple(
-            sorted(e.code for e in exclusions if e.kind == e.Kind.DIAGNOSIS)
-        ),
-        excluded_drug_codes=tuple(sorted(e.code for e in exclusions if e.kind == e.Kind.DRUG)),
+        excluded_diagnosis_prefixes=rows.excluded_diagnosis_prefixes,
+        excluded_drug_codes=rows.excluded_drug_codes,
     )
 
 

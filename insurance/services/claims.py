@@ -3,6 +3,7 @@ officer when the rules say so, decided per line. The same expense is claimed onc
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from dataclasses import dataclass
 from typing import Any
@@ -16,7 +17,7 @@ from core.exceptions import Conflict, DomainError, InvalidTransition, NotAllowed
 from core.uploads import JPEG, PDF, PNG, upload_content_type
 from insurance import selectors
 from insurance.adjudication import Adjudication, ClaimLine, ItemCategory
-from insurance.models import Claim, ClaimDocument, Policy, PolicyYear
+from insurance.models import Claim, ClaimDocument, Policy
 from insurance.models import ClaimLine as ClaimLineRow
 from insurance.services.coverage import (
     Coverage,
@@ -70,6 +71,7 @@ def claim_submit(
                 expense_reference=reference,
                 is_outside_receipt=is_outside_receipt,
                 billed_fen=sum(line.billed for line in lines),
+                fingerprint=expense_fingerprint(lines),
                 submitted_by=account,
             )
     except IntegrityError as error:
@@ -135,7 +137,7 @@ def claim_document_add(*, account: Any, claim_id: int, upload: Any) -> ClaimDocu
     return document
 
 
-def _lines(claim: Claim) -> list[ClaimLine]:
+def _engine_lines(rows: list[ClaimLineRow]) -> list[ClaimLine]:
     return [
         ClaimLine(
             ref=row.ref,
@@ -145,32 +147,34 @@ def _lines(claim: Claim) -> list[ClaimLine]:
             billed=row.billed_fen,
             diagnoses=tuple(row.diagnoses),
         )
-        for row in claim.lines.order_by("id")
+        for row in rows
     ]
 
 
-def _fingerprint(claim: Claim) -> str:
+def _rows(claim: Claim) -> list[ClaimLineRow]:
+    return list(claim.lines.order_by("id"))
+
+
+def expense_fingerprint(lines: list[ClaimLine]) -> str:
     """The expense as the lines describe it: dates, codes and amounts, whatever its reference."""
-    parts = sorted(f"{row.service_date}|{row.code}|{row.billed_fen}" for row in claim.lines.all())
+    parts = sorted(f"{line.service_date}|{line.code}|{line.billed}" for line in lines)
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
 def _suspected_duplicate(claim: Claim) -> bool:
     # The same lines under another reference, on any of the patient's policies: a receipt
     # claimed again under a new number, or on a second plan for the same share.
-    mine = _fingerprint(claim)
-    others = (
-        Claim.objects.filter(patient_id=claim.patient_id, billed_fen=claim.billed_fen)
+    return (
+        Claim.objects.filter(patient_id=claim.patient_id, fingerprint=claim.fingerprint)
         .exclude(pk=claim.pk)
         .exclude(status=S.DENIED)
-        .prefetch_related("lines")
+        .exists()
     )
-    return any(_fingerprint(other) == mine for other in others)
 
 
 def _review_reason(claim: Claim, coverage: Coverage, proposed: int) -> str:
-    version = selectors.plan_version_in_force(
-        plan_id=claim.policy.plan_id, on=min(row.service_date for row in claim.lines.all())
+    version = (
+        coverage.social_version if claim.policy.plan.is_social else coverage.commercial_version
     )
     threshold = version.manual_review_over_fen if version is not None else None
     if threshold is not None and proposed > threshold:
@@ -182,18 +186,27 @@ def _review_reason(claim: Claim, coverage: Coverage, proposed: int) -> str:
     return ""
 
 
-def _lock_coverage(claim: Claim) -> Coverage:
-    on = min(row.service_date for row in claim.lines.all())
+def _service_date(rows: list[ClaimLineRow]) -> dt.date:
+    return min(row.service_date for row in rows)
+
+
+def _lock_coverage(claim: Claim, rows: list[ClaimLineRow]) -> Coverage:
     return coverage_for(
         patient_id=claim.patient_id,
-        on=on,
+        on=_service_date(rows),
         provider_level="",
         policies=_policies_of(claim.policy),
         lock=True,
     )
 
 
-def _approve(claim: Claim, coverage: Coverage, result: Adjudication, approved: int) -> None:
+def _approve(
+    claim: Claim,
+    rows: list[ClaimLineRow],
+    coverage: Coverage,
+    result: Adjudication,
+    approved: int,
+) -> None:
     """Moves the policy's year by what is approved: the deductible the rules used, and the
     amount paid (never more than the rules' remaining cap allows, checked by the caller)."""
     moves = moves_of(coverage, result)
@@ -205,7 +218,7 @@ def _approve(claim: Claim, coverage: Coverage, result: Adjudication, approved: i
     move_years(
         social_policy_id=social.pk if social else None,
         commercial_policy_id=commercial.pk if commercial else None,
-        year=min(row.service_date for row in claim.lines.all()).year,
+        year=_service_date(rows).year,
         moves=moves,
         sign=+1,
     )
@@ -225,10 +238,10 @@ def claim_adjudicate(*, claim_id: int) -> Claim:
     )
     if claim.status != S.SUBMITTED:
         return claim
-    coverage = _lock_coverage(claim)
-    result = adjudicate_coverage(coverage, _lines(claim))
+    rows = _rows(claim)
+    coverage = _lock_coverage(claim, rows)
+    result = adjudicate_coverage(coverage, _engine_lines(rows))
     splits = {split.ref: split for split in result.lines}
-    rows = list(claim.lines.all())
     for row in rows:
         split = splits[row.ref]
         row.proposed_fen = _paid_part(claim, split)
@@ -241,7 +254,7 @@ def claim_adjudicate(*, claim_id: int) -> Claim:
         for row in rows:
             row.decision = ClaimLineRow.Decision.APPROVE
             row.approved_fen = row.proposed_fen
-        _approve(claim, coverage, result, proposed)
+        _approve(claim, rows, coverage, result, proposed)
     ClaimLineRow.objects.bulk_update(rows, ["proposed_fen", "reasons", "decision", "approved_fen"])
     claim.save(
         update_fields=[
@@ -300,7 +313,8 @@ def claim_decide(*, officer: Any, claim_id: int, decisions: list[LineDecision]) 
         raise InvalidTransition(claim.status, "decide")
     if claim.assigned_to_id != officer.pk:
         raise NotAllowed(_("Take the claim from the queue before deciding it."))
-    rows = {row.ref: row for row in claim.lines.all()}
+    line_rows = _rows(claim)
+    rows = {row.ref: row for row in line_rows}
     given = {decision.ref: decision for decision in decisions}
     if set(given) != set(rows):
         raise DomainError(_("Decide every line of the claim, once."), field="lines")
@@ -324,11 +338,11 @@ def claim_decide(*, officer: Any, claim_id: int, decisions: list[LineDecision]) 
         if decision.decision != D.APPROVE and not note:
             raise DomainError(_("Say why, for the patient."), field="lines")
         row.decision, row.decision_note = decision.decision, note[:300]
-    coverage = _lock_coverage(claim)
-    result = adjudicate_coverage(coverage, _lines(claim))
+    coverage = _lock_coverage(claim, line_rows)
+    result = adjudicate_coverage(coverage, _engine_lines(line_rows))
     approved = sum(row.approved_fen for row in rows.values())
-    _check_cap(claim, approved)
-    _approve(claim, coverage, result, approved)
+    _check_cap(claim, coverage, approved)
+    _approve(claim, line_rows, coverage, result, approved)
     ClaimLineRow.objects.bulk_update(rows.values(), ["decision", "approved_fen", "decision_note"])
     claim.save(update_fields=["status", "approved_fen", "deductible_used_fen", "decided_at"])
     access_log_record(
@@ -342,13 +356,16 @@ def claim_decide(*, officer: Any, claim_id: int, decisions: list[LineDecision]) 
     return claim
 
 
-def _check_cap(claim: Claim, approved: int) -> None:
+def _check_cap(claim: Claim, coverage: Coverage, approved: int) -> None:
     """An officer may adjust a line up, never the year past the plan's cap."""
-    on = min(row.service_date for row in claim.lines.all())
-    version = selectors.plan_version_in_force(plan_id=claim.policy.plan_id, on=on)
-    year = PolicyYear.objects.filter(policy=claim.policy, year=on.year).first()
-    paid = year.pool_paid_fen if year else 0
-    cap = (version.annual_cap_fen + (year.bonus_cover_fen if year else 0)) if version else 0
+    if claim.policy.plan.is_social:
+        rules, year = coverage.social_rules, coverage.social_year
+        cap = rules.annual_cap if rules else 0
+        paid = year.pool_paid if year else 0
+    else:
+        c_rules, c_year = coverage.commercial_rules, coverage.commercial_year
+        cap = c_rules.annual_maximum if c_rules else 0  # with the year's health bonus
+        paid = c_year.paid if c_year else 0
     if paid + approved > cap:
         raise DomainError(
             _("That would pay past the plan's cap for the year (¥%(left)s left).")

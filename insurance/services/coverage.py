@@ -19,7 +19,7 @@ from insurance.adjudication import (
     SocialYear,
     adjudicate,
 )
-from insurance.models import Policy, PolicyYear
+from insurance.models import PlanVersion, Policy, PolicyYear
 
 
 @dataclass(frozen=True)
@@ -32,14 +32,20 @@ class Coverage:
     social_year: SocialYear | None
     commercial_rules: CommercialRules | None
     commercial_year: CommercialYear | None
+    social_version: PlanVersion | None = None
+    commercial_version: PlanVersion | None = None
 
 
 def year_of(policy: Policy, year: int, *, lock: bool) -> PolicyYear:
     if lock:
-        # Create the row first so there is one to lock; then lock it for the rest of the
-        # transaction, so two settlements of the same year queue rather than both reading it.
-        PolicyYear.objects.get_or_create(policy=policy, year=year)
-        return PolicyYear.objects.select_for_update(no_key=True).get(policy=policy, year=year)
+        # Lock the row for the rest of the transaction, so two settlements of the same year
+        # queue rather than both reading it; the year's first one creates it first.
+        locked = PolicyYear.objects.select_for_update(no_key=True)
+        row = locked.filter(policy=policy, year=year).first()
+        if row is None:
+            PolicyYear.objects.get_or_create(policy=policy, year=year)
+            row = locked.get(policy=policy, year=year)
+        return row
     return PolicyYear.objects.filter(policy=policy, year=year).first() or PolicyYear(
         policy=policy, year=year
     )
@@ -69,8 +75,9 @@ def coverage_for(
         social = locked.get(social.pk) if social else None
         commercial = locked.get(commercial.pk) if commercial else None
     social_rules = social_year = commercial_rules = commercial_year = None
+    social_version = commercial_version = None
     if social is not None:
-        version = selectors.plan_version_in_force(plan_id=social.plan_id, on=on)
+        version = social_version = selectors.plan_version_in_force(plan_id=social.plan_id, on=on)
         if version is None:
             social = None
         else:
@@ -83,7 +90,9 @@ def coverage_for(
                 account_balance=social.account_balance_fen,
             )
     if commercial is not None:
-        version = selectors.plan_version_in_force(plan_id=commercial.plan_id, on=on)
+        version = commercial_version = selectors.plan_version_in_force(
+            plan_id=commercial.plan_id, on=on
+        )
         if version is None:
             commercial = None
         else:
@@ -98,7 +107,14 @@ def coverage_for(
                 deductible_met=year.deductible_met_fen, paid=year.pool_paid_fen
             )
     return Coverage(
-        social, commercial, social_rules, social_year, commercial_rules, commercial_year
+        social,
+        commercial,
+        social_rules,
+        social_year,
+        commercial_rules,
+        commercial_year,
+        social_version,
+        commercial_version,
     )
 
 

@@ -232,3 +232,17 @@ def test_concurrent_submissions_of_one_expense_make_one_claim():
         for outcome in outcomes
     ), outcomes
     assert Claim.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_changed_ratio_applies_to_the_next_claim(django_assert_num_queries):
+    policy = commercial_policy()
+    claim_adjudicate(claim_id=submit(policy, reference="receipt:R1").pk)  # the rules are kept
+    second = submit(policy, reference="receipt:R2", amounts=(10_000,))
+    with django_assert_num_queries(11):  # whatever the number of lines; kept rules not read
+        claim_adjudicate(claim_id=second.pk)
+    ratio = policy.plan.versions.get().ratios.get(category="visit")
+    ratio.ratio_bp = 5000
+    ratio.save()
+    claim = claim_adjudicate(claim_id=submit(policy, reference="receipt:R3", amounts=(10_001,)).pk)
+    assert claim.approved_fen == 5000  # 50 % of ¥100.01, rounded down, not the old 80 %
