@@ -23,3 +23,12 @@ def reconcile_previous_day() -> int:
 def refresh_pending_settlements() -> int:
     # 6301 for each pending settlement; one already confirmed is left as it is.
     return settlements_refresh_pending()
+
+
+@shared_task(acks_late=True)
+def upload_prescription_circulation(**prescription: object) -> str:
+    # 7101 once per prescription: a redelivered task finds the upload and does nothing twice.
+    from insurance.services.prescriptions import prescription_circulation_upload
+
+    upload = prescription_circulation_upload(**prescription)  # type: ignore[arg-type]
+    return upload.hi_rxno if upload is not None else ""
