@@ -127,7 +127,7 @@ def test_an_unconfirmed_success_stays_pending_until_the_query_then_moves_once(se
 
 
 def test_a_drug_without_a_national_code_is_self_paid():
-    patient, social = insured_patient(deductible_met=180_000, commercial=False)
+    patient, _social = insured_patient(deductible_met=180_000, commercial=False)
     settlement = quote(patient)
     line = settlement.lines.get(ref="1")
     assert line.pool_fen == 0
