@@ -180,3 +180,18 @@ def test_approval_uploads_the_prescription_with_both_signatures(
     assert get_gateway().prescription_results(hosp_rxno=upload.reference).hi_rxno == (
         upload.hi_rxno
     )
+
+
+def test_a_pending_settlement_reversed_is_cancelled_at_the_centre_and_moves_nothing(settings):
+    patient, social = insured_patient(deductible_met=180_000)
+    mapped("amlodipine")
+    settings.INSURANCE_GATEWAY_SIMULATE_UNCONFIRMED = True
+    settlement = settlement_confirm(settlement_id=quote(patient).pk)
+    settlement_reverse(settlement_id=settlement.pk, reason="cancelled order")
+    settlement.refresh_from_db()
+    assert settlement.status == Settlement.Status.REVERSED
+    assert get_gateway().query(setl_id=settlement.setl_id).status == "cancelled"
+    assert settlements_refresh_pending() == 0
+    assert year_of(social).pool_paid_fen == 0
+    social.refresh_from_db()
+    assert social.account_balance_fen == 50_000
