@@ -241,12 +241,26 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "insurance.tasks.reconcile_previous_day",
         "schedule": crontab(hour=0, minute=30),
     },
+    # Settlements the centre answered without confirming: asked again (6301) until it says.
+    "insurance-refresh-pending-settlements": {
+        "task": "insurance.tasks.refresh_pending_settlements",
+        "schedule": timedelta(minutes=5),
+    },
     # Health bonuses for the month before, once its last day's readings are in.
     "hospital-grant-health-incentives": {
         "task": "hospital.tasks.grant_health_incentives",
         "schedule": crontab(day_of_month=1, hour=2, minute=0),
     },
 }
+# --- insurance ----------------------------------------------------------------------------
+# The medical-insurance centre's adapter; the built-in simulator acts as the centre.
+INSURANCE_GATEWAY = env.str("INSURANCE_GATEWAY", default="insurance.gateway.simulator.Simulator")
+# The simulator answers 2207 with a "success" it does not confirm (tests, demo of 6301).
+INSURANCE_GATEWAY_SIMULATE_UNCONFIRMED = env.bool(
+    "INSURANCE_GATEWAY_SIMULATE_UNCONFIRMED", default=False
+)
+# A drug without a national code (对码) is self-paid in social settlement.
+INSURANCE_REQUIRE_DRUG_CODE = env.bool("INSURANCE_REQUIRE_DRUG_CODE", default=True)
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
 

@@ -52,6 +52,7 @@ class ReasonCode(StrEnum):
     PER_CLAIM_MAXIMUM = "per_claim_maximum"
     ANNUAL_MAXIMUM = "annual_maximum"
     COMMERCIAL_COINSURANCE = "commercial_coinsurance"
+    NO_DRUG_CODE = "no_drug_code"  # no national drug code (对码), so the centre cannot cover it
 
 
 @dataclass(frozen=True, slots=True)

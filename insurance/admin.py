@@ -14,7 +14,9 @@ from django.utils.translation import ngettext
 from core.exceptions import DomainError
 from insurance.models import (
     CategoryRatio,
+    CentreSettlement,
     ChronicDisease,
+    DrugCodeMapping,
     Exclusion,
     IncentiveGrant,
     Payer,
@@ -22,6 +24,7 @@ from insurance.models import (
     PlanVersion,
     Policy,
     PolicyYear,
+    PrescriptionUpload,
     ReconciliationDifference,
     ReconciliationRun,
     Settlement,
@@ -403,3 +406,36 @@ class ReconciliationDifferenceAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+
+@admin.register(DrugCodeMapping)
+class DrugCodeMappingAdmin(admin.ModelAdmin):
+    """对码: our item codes to the national medical-insurance drug codes."""
+
+    list_display = ("item_code", "national_code", "national_name", "valid_from", "valid_to")
+    search_fields = ("item_code", "national_code", "national_name")
+    list_filter = ("valid_from", "valid_to")
+    date_hierarchy = "valid_from"
+
+
+@admin.register(CentreSettlement)
+class CentreSettlementAdmin(admin.ModelAdmin):
+    """The simulator's ledger, as the centre would show it: read only."""
+
+    list_display = ("setl_id", "mdtrt_id", "psn_no", "status", "medfee_sumamt", "setl_time")
+    search_fields = ("setl_id", "mdtrt_id", "psn_no")
+    list_filter = ("status",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(PrescriptionUpload)
+class PrescriptionUploadAdmin(admin.ModelAdmin):
+    list_display = ("reference", "hi_rxno", "status", "uploaded_at")
+    search_fields = ("reference", "hi_rxno")
+    list_filter = ("status",)
+    readonly_fields = ("reference", "hi_rxno", "payload", "status", "uploaded_at")

@@ -11,6 +11,7 @@ from accounts.models import PatientProfile
 from insurance.models import (
     CategoryRatio,
     ChronicDisease,
+    DrugCodeMapping,
     Exclusion,
     Payer,
     Plan,
@@ -42,7 +43,30 @@ def _ratios(version: PlanVersion, rows: list[tuple[str, str, int]]) -> None:
         )
 
 
+# 对码 of the demo shop's drugs (its SKUs are "DRG-" + the formulary code). The national codes
+# follow the national medical-insurance drug code's layout (X + ATC + form + serial) but are
+# made up for the demo: the real ones come from the centre's catalogue download.
+DEMO_DRUG_CODES: list[tuple[str, str, str]] = [
+    ("DRG-metformin-500mg-tab", "XA10BAE054A001010101445", "盐酸二甲双胍片"),
+    ("DRG-metformin-500mg-srtab", "XA10BAE054A010010101445", "盐酸二甲双胍缓释片"),
+    ("DRG-amlodipine-5mg-tab", "XC08CAA017A001010100785", "苯磺酸氨氯地平片"),
+    ("DRG-losartan-50mg-tab", "XC09CAL054A001010101573", "氯沙坦钾片"),
+    ("DRG-atorvastatin-20mg-tab", "XC10AAA059A001010101566", "阿托伐他汀钙片"),
+    ("DRG-omeprazole-20mg-eccap", "XA02BCA211E001010101483", "奥美拉唑肠溶胶囊"),
+]
+
+
+def _seed_drug_codes() -> None:
+    for item_code, national_code, name in DEMO_DRUG_CODES:
+        DrugCodeMapping.objects.update_or_create(
+            item_code=item_code,
+            valid_from=dt.date(2024, 1, 1),
+            defaults={"national_code": national_code, "national_name": name},
+        )
+
+
 def seed_demo_data(*, stdout: Any) -> None:
+    _seed_drug_codes()
     social, _ = Payer.objects.update_or_create(
         code="beijing-healthcare-security",
         defaults={

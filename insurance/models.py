@@ -326,6 +326,9 @@ class Settlement(models.Model):
 
     class Status(models.TextChoices):
         QUOTED = "quoted", _("Quoted")
+        # The centre answered "success" to 2207 without confirming it: nothing moves until a
+        # query (6301) says it is settled.
+        PENDING = "pending", _("Awaiting the centre's confirmation")
         CONFIRMED = "confirmed", _("Settled")
         REVERSED = "reversed", _("Reversed")
 
@@ -362,6 +365,13 @@ class Settlement(models.Model):
     confirmed_at = models.DateTimeField(null=True, blank=True)
     reversed_at = models.DateTimeField(null=True, blank=True)
     reversal_reason = models.CharField(_("reversal reason"), max_length=200, blank=True)
+    setl_id = models.CharField(
+        _("centre settlement id"),
+        max_length=40,
+        blank=True,
+        db_index=True,
+        help_text=_("The medical-insurance centre's settlement id (setl_id) from 2207."),
+    )
 
     class Meta:
         verbose_name = _("settlement")
@@ -686,3 +696,74 @@ class IncentiveGrant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.policy} {self.month:%Y-%m}"
+
+
+class DrugCodeMapping(models.Model):
+    """对码: our item code (the shop's SKU) to the national medical-insurance drug code. A drug
+    line whose code has no mapping in force cannot be uploaded to the centre, so it is
+    self-paid in social settlement."""
+
+    item_code = models.CharField(_("our item code"), max_length=60, db_index=True)
+    national_code = models.CharField(_("national drug code"), max_length=40)
+    national_name = models.CharField(_("national name"), max_length=200)
+    valid_from = models.DateField(_("valid from"))
+    valid_to = models.DateField(_("valid to"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("drug code mapping")
+        verbose_name_plural = _("drug code mappings")
+        ordering = ["item_code", "-valid_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["item_code", "valid_from"], name="insurance_drug_code_mapping_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item_code} → {self.national_code}"
+
+
+class CentreSettlement(models.Model):
+    """The built-in simulator's own ledger, as the centre keeps it: what it settled, so that
+    cancel, reversal, query and the day's totals answer from the centre's side."""
+
+    class Status(models.TextChoices):
+        SETTLED = "settled", _("Settled")
+        CANCELLED = "cancelled", _("Cancelled")
+        REVERSED = "reversed", _("Reversed")
+
+    setl_id = models.CharField(_("settlement id"), max_length=40, unique=True)
+    mdtrt_id = models.CharField(_("visit id"), max_length=80)
+    psn_no = models.CharField(_("insured person number"), max_length=40)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices)
+    medfee_sumamt = models.BigIntegerField(_("total fees (fen)"))
+    hifp_pay = models.BigIntegerField(_("pool pays (fen)"))
+    acct_pay = models.BigIntegerField(_("personal account pays (fen)"))
+    psn_cash_pay = models.BigIntegerField(_("cash (fen)"))
+    setl_time = models.DateTimeField(_("settled at"))
+
+    class Meta:
+        verbose_name = _("centre settlement (simulator)")
+        verbose_name_plural = _("centre settlements (simulator)")
+        ordering = ["-setl_time"]
+
+    def __str__(self) -> str:
+        return self.setl_id
+
+
+class PrescriptionUpload(models.Model):
+    """7101: a prescription's circulation uploaded to the centre, with its result id; the
+    simulator answers 7102-7105 from it."""
+
+    reference = models.CharField(_("prescription"), max_length=80, unique=True)
+    hi_rxno = models.CharField(_("centre prescription id"), max_length=40, blank=True)
+    payload = models.JSONField(_("uploaded"), default=dict)
+    status = models.CharField(_("status"), max_length=20, default="uploaded")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("prescription upload")
+        verbose_name_plural = _("prescription uploads")
+
+    def __str__(self) -> str:
+        return self.reference

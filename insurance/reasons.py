@@ -29,6 +29,9 @@ SENTENCES: dict[ReasonCode, Promise] = {
     R.PER_CLAIM_MAXIMUM: _("Over the plan's maximum for one claim: ¥%(amount)s not paid."),
     R.ANNUAL_MAXIMUM: _("Over the plan's maximum for the year: ¥%(amount)s not paid."),
     R.COMMERCIAL_COINSURANCE: _("Your coinsurance share under the plan: ¥%(amount)s."),
+    R.NO_DRUG_CODE: _(
+        "The drug has no national medical-insurance code yet, so self-paid: ¥%(amount)s."
+    ),
 }
 
 

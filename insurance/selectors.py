@@ -228,3 +228,18 @@ def incentive_grant_list(*, account: Any) -> QuerySet[IncentiveGrant]:
         .select_related("policy__plan", "policy__patient")
         .order_by("-month", "policy_id")
     )
+
+
+def national_drug_codes(*, codes: list[str], on: dt.date) -> dict[str, str]:
+    """对码: our item code -> the national drug code of the mapping in force on the date."""
+    from insurance.models import DrugCodeMapping
+
+    found: dict[str, str] = {}
+    rows = (
+        DrugCodeMapping.objects.filter(item_code__in=codes, valid_from__lte=on)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on))
+        .order_by("item_code", "-valid_from")
+    )
+    for row in rows:
+        found.setdefault(row.item_code, row.national_code)
+    return found

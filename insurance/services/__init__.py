@@ -11,7 +11,9 @@ from insurance.services.policies import policy_add
 from insurance.services.settlement import (
     settlement_confirm,
     settlement_quote,
+    settlement_refresh,
     settlement_reverse,
+    settlements_refresh_pending,
 )
 
 __all__ = [
@@ -23,5 +25,7 @@ __all__ = [
     "policy_add",
     "settlement_confirm",
     "settlement_quote",
+    "settlement_refresh",
     "settlement_reverse",
+    "settlements_refresh_pending",
 ]

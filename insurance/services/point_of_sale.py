@@ -128,9 +128,14 @@ def sale_confirm(*, reference: str) -> SaleSplit | None:
     settlement = (
         Settlement.objects.filter(
             reference=reference,
-            status__in=(Settlement.Status.QUOTED, Settlement.Status.CONFIRMED),
+            status__in=(
+                Settlement.Status.QUOTED,
+                Settlement.Status.PENDING,
+                Settlement.Status.CONFIRMED,
+            ),
         )
-        .order_by("-status", "-id")  # a confirmed one first: confirming is idempotent
+        # A confirmed (or pending) one first: confirming is idempotent.
+        .order_by("-status", "-id")
         .first()
     )
     if settlement is None:
@@ -142,7 +147,10 @@ def sale_reverse(*, reference: str, reason: str) -> SaleSplit | None:
     """冲正 of a refunded or cancelled sale: what its settlement moved goes back, once. None when
     the sale was never settled."""
     settlement = (
-        Settlement.objects.filter(reference=reference, status=Settlement.Status.CONFIRMED)
+        Settlement.objects.filter(
+            reference=reference,
+            status__in=(Settlement.Status.CONFIRMED, Settlement.Status.PENDING),
+        )
         .order_by("-id")
         .first()
     )

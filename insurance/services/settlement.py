@@ -5,20 +5,114 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.exceptions import Conflict, DomainError, InvalidTransition
-from insurance.adjudication import ClaimLine, ItemCategory
+from insurance import selectors
+from insurance.adjudication import (
+    SELF_PAY_CATEGORIES,
+    Adjudication,
+    ClaimLine,
+    ItemCategory,
+    LineSplit,
+    Reason,
+    ReasonCode,
+    SocialYear,
+    adjudicate_commercial,
+)
+from insurance.gateway import FeeLine, SettleAnswer, SettleRequest, get_gateway
 from insurance.models import Policy, PolicyYear, Settlement, SettlementLine
 from insurance.services.coverage import (
+    Coverage,
     Moves,
     adjudicate_coverage,
     coverage_for,
     move_years,
     moves_of,
 )
+
+DRUGS = frozenset({ItemCategory.DRUG_JIA, ItemCategory.DRUG_YI} | set(SELF_PAY_CATEGORIES))
+
+
+def _fee_lines(lines: list[ClaimLine]) -> tuple[FeeLine, ...]:
+    """The lines as uploaded to the centre, drugs with their national code (对码). Without a
+    mapping in force the code is left empty and the centre self-pays the drug; when the
+    mapping is not required (INSURANCE_REQUIRE_DRUG_CODE off) our own code stands for it."""
+    on = min(line.service_date for line in lines)
+    national = selectors.national_drug_codes(codes=[line.code for line in lines], on=on)
+    required = getattr(settings, "INSURANCE_REQUIRE_DRUG_CODE", True)
+    return tuple(
+        FeeLine(
+            feedetl_sn=line.ref,
+            fee_ocur_time=line.service_date,
+            med_list_codg=national.get(line.code, "" if required else line.code)
+            if line.category in DRUGS
+            else line.code,
+            medins_list_codg=line.code,
+            category=line.category.value,
+            det_item_fee_sumamt=line.billed,
+            diagnoses=line.diagnoses,
+        )
+        for line in lines
+    )
+
+
+def _social_of(coverage: Coverage, answer: SettleAnswer) -> Adjudication:
+    """The centre's answer as the engine's social split, so a commercial plan settles on top."""
+    splits = tuple(
+        LineSplit(
+            ref=d.feedetl_sn,
+            billed=d.det_item_fee_sumamt,
+            ownpay_full=d.fulamt_ownpay_amt,
+            preselfpay=d.preselfpay_amt,
+            deductible=d.act_pay_dedc,
+            pool=d.hifp_pay,
+            account=d.acct_pay,
+            cash=d.psn_cash_pay,
+            reasons=tuple(Reason(ReasonCode(code), amount) for code, amount in d.reasons),
+        )
+        for d in answer.details
+    )
+    before = coverage.social_year or SocialYear()
+    chronic = sum(d.hifp_pay for d in answer.details if d.chronic)
+    after = SocialYear(
+        deductible_met=before.deductible_met + answer.act_pay_dedc,
+        pool_paid=before.pool_paid + answer.hifp_pay - chronic,
+        chronic_paid=before.chronic_paid + chronic,
+        account_balance=answer.balc,
+    )
+    return Adjudication(lines=splits, social_year=after)
+
+
+def _split(
+    coverage: Coverage,
+    lines: list[ClaimLine],
+    *,
+    reference: str,
+    provider_level: str,
+    settle: bool = False,
+) -> tuple[Adjudication, SettleAnswer | None]:
+    """The split of an expense: the social part from the centre (2206, or 2207 when settling),
+    then the commercial plan's part of what is left, with the engine."""
+    if coverage.social is None or coverage.social_rules is None:
+        return adjudicate_coverage(coverage, lines), None
+    request = SettleRequest(
+        psn_no=coverage.social.member_number,
+        mdtrt_id=reference,
+        provider_level=provider_level,
+        fee_lines=_fee_lines(lines),
+    )
+    gateway = get_gateway()
+    answer = gateway.settle(request) if settle else gateway.pre_settle(request, lock=False)
+    result = _social_of(coverage, answer)
+    if coverage.commercial_rules is not None and coverage.commercial_year is not None:
+        result = adjudicate_commercial(
+            coverage.commercial_rules, coverage.commercial_year, lines, after_social=result
+        )
+    return result, answer
 
 
 def _claim_lines(settlement: Settlement) -> list[ClaimLine]:
@@ -73,9 +167,10 @@ def settlement_quote(
     on = min(line.service_date for line in lines)
     coverage = coverage_for(patient_id=patient_id, on=on, provider_level=provider_level)
     try:
-        result = adjudicate_coverage(coverage, lines)
+        adjudicate_coverage(coverage, lines)  # the engine's checks of the lines themselves
     except ValueError as error:
         raise DomainError(str(error), field="lines") from error
+    result, _answer = _split(coverage, lines, reference=reference, provider_level=provider_level)
     moves = moves_of(coverage, result)
     Settlement.objects.filter(reference=reference, status=Settlement.Status.QUOTED).delete()
     settlement = Settlement.objects.create(
@@ -124,11 +219,13 @@ def settlement_quote(
 def settlement_confirm(*, settlement_id: int) -> Settlement:
     """结算: the quoted split becomes final and the year's accumulators move with it.
 
-    The split is worked out again on the locked accumulators; if another settlement has moved
-    them since the quote, the quote no longer holds and is refused (409): the patient is shown
-    a new quote rather than charged on an old one. Confirming twice does nothing twice."""
+    The centre settles (2207) on the locked accumulators; if another settlement has moved them
+    since the quote, the quote no longer holds and is refused (409): the patient is shown a new
+    quote rather than charged on an old one. A "success" the centre does not confirm leaves the
+    settlement pending, moving nothing until a query says it is settled. Confirming twice does
+    nothing twice."""
     settlement = Settlement.objects.select_for_update(no_key=True).get(pk=settlement_id)
-    if settlement.status == Settlement.Status.CONFIRMED:
+    if settlement.status in (Settlement.Status.CONFIRMED, Settlement.Status.PENDING):
         return settlement
     if settlement.status != Settlement.Status.QUOTED:
         raise InvalidTransition(settlement.status, "confirm")
@@ -141,14 +238,63 @@ def settlement_confirm(*, settlement_id: int) -> Settlement:
         policies=(settlement.social_policy, settlement.commercial_policy),
         lock=True,
     )
-    result = adjudicate_coverage(coverage, _claim_lines(settlement))
+    result, answer = _split(
+        coverage,
+        _claim_lines(settlement),
+        reference=settlement.reference,
+        provider_level=settlement.provider_level,
+        settle=True,
+    )
     if moves_of(coverage, result) != _stored_moves(settlement) or result.total("cash") != (
         settlement.cash_fen
     ):
+        _cancel_at_centre(answer)
         raise Conflict(
             _("The insurance split has changed since it was quoted; ask for a new quote."),
             code="quote_stale",
         )
+    confirmed = answer is None or answer.confirmed
+    settlement.setl_id = answer.setl_id if answer is not None else ""
+    settlement.status = Settlement.Status.CONFIRMED if confirmed else Settlement.Status.PENDING
+    settlement.confirmed_at = timezone.now() if confirmed else None
+    try:
+        with transaction.atomic():
+            settlement.save(update_fields=["status", "confirmed_at", "setl_id"])
+    except IntegrityError as error:
+        _cancel_at_centre(answer)
+        raise Conflict(
+            _("This expense has already been settled."), code="already_settled"
+        ) from error
+    if confirmed:
+        _move_years(settlement, +1)
+    return settlement
+
+
+def _cancel_at_centre(answer: SettleAnswer | None) -> None:
+    # 2208: what the centre settled for a settlement we refuse must not stay settled there.
+    if answer is not None and answer.setl_id:
+        get_gateway().cancel_settlement(setl_id=answer.setl_id)
+
+
+@transaction.atomic
+def settlement_refresh(*, settlement_id: int) -> Settlement:
+    """6301 for a pending settlement: once the centre says it is settled, it is confirmed and
+    the accumulators move, exactly once; if the centre has no settlement, it is reversed."""
+    settlement = Settlement.objects.select_for_update(no_key=True).get(pk=settlement_id)
+    if settlement.status != Settlement.Status.PENDING:
+        return settlement
+    status = get_gateway().query(setl_id=settlement.setl_id)
+    if not status.settled:
+        if status.status in ("cancelled", "reversed"):
+            settlement.status = Settlement.Status.REVERSED
+            settlement.reversed_at = timezone.now()
+            settlement.reversal_reason = f"centre: {status.status}"
+            settlement.save(update_fields=["status", "reversed_at", "reversal_reason"])
+        return settlement
+    ids = sorted(pk for pk in (settlement.social_policy_id, settlement.commercial_policy_id) if pk)
+    list(Policy.objects.select_for_update(no_key=True).filter(pk__in=ids))
+    for pk in ids:
+        PolicyYear.objects.get_or_create(policy_id=pk, year=settlement.service_date.year)
     settlement.status = Settlement.Status.CONFIRMED
     settlement.confirmed_at = timezone.now()
     try:
@@ -162,14 +308,38 @@ def settlement_confirm(*, settlement_id: int) -> Settlement:
     return settlement
 
 
+def settlements_refresh_pending() -> int:
+    """Asks the centre about every pending settlement; how many were confirmed."""
+    confirmed = 0
+    for pk in Settlement.objects.filter(status=Settlement.Status.PENDING).values_list(
+        "pk", flat=True
+    ):
+        try:
+            if settlement_refresh(settlement_id=pk).status == Settlement.Status.CONFIRMED:
+                confirmed += 1
+        except Conflict:
+            continue
+    return confirmed
+
+
 @transaction.atomic
 def settlement_reverse(*, settlement_id: int, reason: str) -> Settlement:
     """冲正: a refunded or cancelled expense gives back what its settlement moved, exactly once."""
     settlement = Settlement.objects.select_for_update(no_key=True).get(pk=settlement_id)
     if settlement.status == Settlement.Status.REVERSED:
         return settlement
+    if settlement.status == Settlement.Status.PENDING:
+        # Nothing moved here yet: the centre's settlement is cancelled (2208) and that is all.
+        get_gateway().cancel_settlement(setl_id=settlement.setl_id)
+        settlement.status = Settlement.Status.REVERSED
+        settlement.reversed_at = timezone.now()
+        settlement.reversal_reason = reason[:200]
+        settlement.save(update_fields=["status", "reversed_at", "reversal_reason"])
+        return settlement
     if settlement.status != Settlement.Status.CONFIRMED:
         raise InvalidTransition(settlement.status, "reverse")
+    if settlement.setl_id:
+        get_gateway().reverse(setl_id=settlement.setl_id)  # 2601
     ids = sorted(pk for pk in (settlement.social_policy_id, settlement.commercial_policy_id) if pk)
     list(Policy.objects.select_for_update(no_key=True).filter(pk__in=ids))
     list(

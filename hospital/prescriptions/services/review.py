@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
 import logging
 from typing import Any
 
@@ -303,6 +304,46 @@ def _notify_reviewed(prescription_id: int) -> None:
     )
 
 
+def pharmacist_signature(prescription: Prescription) -> str:
+    """The pharmacist's seal on the review: a digest of who approved, when, and the doctor's
+    signature it approves, so neither can be changed without the seal failing."""
+    text = f"{prescription.signature}|{prescription.reviewed_by_id}|{prescription.reviewed_at}"
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _upload_circulation(prescription_id: int) -> None:
+    """7101 to the medical-insurance centre, after the approval is committed: the centre being
+    down never undoes or fails an approval (the task retries on its own delivery)."""
+    from insurance.tasks import upload_prescription_circulation
+
+    prescription = Prescription.objects.select_related("doctor", "reviewed_by").get(
+        pk=prescription_id
+    )
+    items = PrescriptionItem.objects.filter(prescription=prescription).select_related("drug")
+    pharmacist = prescription.reviewed_by
+    try:
+        upload_prescription_circulation.delay(
+            reference=f"prescription:{prescription.pk}",
+            patient_id=prescription.patient_id,
+            diagnoses=list(prescription.diagnosis_codes),
+            # The shop sells a drug as "DRG-" + its formulary code: the 对码 is kept by that.
+            lines=[
+                {
+                    "code": f"DRG-{item.drug.code}"[:40],
+                    "name": item.drug.generic_name_zh,
+                    "quantity": item.quantity_packs,
+                }
+                for item in items.order_by("position", "id")
+            ],
+            doctor_name=prescription.doctor.name,
+            doctor_signature=prescription.signature,
+            pharmacist_name=(pharmacist.get_full_name() or pharmacist.email) if pharmacist else "",
+            pharmacist_signature=pharmacist_signature(prescription),
+        )
+    except Exception:  # the broker or the centre: logged, the approval stands
+        logger.exception("7101 upload of prescription %s failed", prescription_id)
+
+
 @transaction.atomic
 def prescription_approve(
     *,
@@ -329,6 +370,7 @@ def prescription_approve(
         comment=(comment or "").strip()[:2000],
         now=now,
     )
+    transaction.on_commit(functools.partial(_upload_circulation, prescription.pk))
     return prescription
 
 
