@@ -26,7 +26,7 @@ def fill(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0003_consent_record"),
-        ("insurance", "0005_health_incentive"),
+        ("insurance", "0006_gateway"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
