@@ -20,7 +20,10 @@ from insurance.models import (
     PlanVersion,
     Policy,
     PolicyYear,
+    Settlement,
+    SettlementLine,
 )
+from insurance.reasons import reason_sentence
 
 
 def plan_version_in_force(*, plan_id: int, on: dt.date) -> PlanVersion | None:
@@ -194,4 +197,152 @@ def incentive_grant_list(*, account: Any) -> QuerySet[IncentiveGrant]:
         IncentiveGrant.objects.filter(policy__patient__account_id=account.pk)
         .select_related("policy__plan", "policy__patient")
         .order_by("-month", "policy_id")
+    )
+
+
+@dataclass(frozen=True)
+class EobLine:
+    """One line of an explanation of benefits: what was billed, who paid what, and why the
+    rest is the patient's. Amounts in fen."""
+
+    description: str
+    code: str
+    service_date: dt.date
+    billed_fen: int
+    social_pool_fen: int
+    account_fen: int
+    commercial_fen: int
+    patient_fen: int
+    reasons: list[str]
+
+
+@dataclass(frozen=True)
+class ExplanationOfBenefits:
+    """What an explanation of benefits says, for a settlement or a claim, in the active
+    language. For a claim the insurer's part is what was approved (in `commercial_fen`)."""
+
+    kind: str  # "settlement" or "claim"
+    pk: int
+    title: str
+    reference: str
+    status: str
+    on: dt.date
+    plans: list[str]
+    lines: list[EobLine]
+
+    @property
+    def billed_fen(self) -> int:
+        return sum(line.billed_fen for line in self.lines)
+
+    @property
+    def social_pool_fen(self) -> int:
+        return sum(line.social_pool_fen for line in self.lines)
+
+    @property
+    def account_fen(self) -> int:
+        return sum(line.account_fen for line in self.lines)
+
+    @property
+    def commercial_fen(self) -> int:
+        return sum(line.commercial_fen for line in self.lines)
+
+    @property
+    def insurer_fen(self) -> int:
+        return self.social_pool_fen + self.commercial_fen
+
+    @property
+    def patient_fen(self) -> int:
+        return sum(line.patient_fen for line in self.lines)
+
+
+def _reason_sentences(reasons: list[Any]) -> list[str]:
+    return [reason_sentence(code, amount) for code, amount in reasons]
+
+
+def settlement_list_for_patient(*, account: Any) -> QuerySet[Settlement]:
+    """The settlements of the people this account acts for, newest first."""
+    return (
+        Settlement.objects.filter(patient__account_id=account.pk)
+        .select_related("patient", "social_policy__plan", "commercial_policy__plan")
+        .order_by("-created_at", "-id")
+    )
+
+
+def settlement_get(*, account: Any, settlement_id: int) -> Settlement:
+    settlement = (
+        settlement_list_for_patient(account=account)
+        .prefetch_related(Prefetch("lines", queryset=SettlementLine.objects.order_by("id")))
+        .filter(pk=settlement_id)
+        .first()
+    )
+    if settlement is None:
+        raise NotFound(_("Settlement not found."))
+    return settlement
+
+
+def explanation_of_benefits(
+    *, settlement: Settlement | None = None, claim: Claim | None = None
+) -> ExplanationOfBenefits:
+    """The explanation of benefits of one settlement or one claim (exactly one is given)."""
+    if (settlement is None) == (claim is None):
+        raise ValueError("explanation_of_benefits needs a settlement or a claim")
+    if settlement is not None:
+        plans = [
+            str(policy.plan)
+            for policy in (settlement.social_policy, settlement.commercial_policy)
+            if policy is not None
+        ]
+        lines = [
+            EobLine(
+                description=line.description or line.get_category_display(),
+                code=line.code,
+                service_date=line.service_date,
+                billed_fen=line.billed_fen,
+                social_pool_fen=line.pool_fen,
+                account_fen=line.account_fen,
+                commercial_fen=line.commercial_fen,
+                patient_fen=line.cash_fen,
+                reasons=_reason_sentences(line.reasons),
+            )
+            for line in settlement.lines.all()
+        ]
+        return ExplanationOfBenefits(
+            kind="settlement",
+            pk=settlement.pk,
+            title=_("Settlement"),
+            reference=settlement.reference,
+            status=settlement.get_status_display(),
+            on=settlement.service_date,
+            plans=plans,
+            lines=lines,
+        )
+    assert claim is not None
+    claim_lines = []
+    for line in claim.lines.all():
+        approved = line.approved_fen  # 0 until the claim is decided
+        reasons = _reason_sentences(line.reasons)
+        if line.decision_note:
+            reasons.append(line.decision_note)
+        claim_lines.append(
+            EobLine(
+                description=line.description or line.get_category_display(),
+                code=line.code,
+                service_date=line.service_date,
+                billed_fen=line.billed_fen,
+                social_pool_fen=0,
+                account_fen=0,
+                commercial_fen=approved,
+                patient_fen=line.billed_fen - approved,
+                reasons=reasons,
+            )
+        )
+    return ExplanationOfBenefits(
+        kind="claim",
+        pk=claim.pk,
+        title=_("Claim"),
+        reference=claim.expense_reference,
+        status=claim.get_status_display(),
+        on=claim.created_at.date(),
+        plans=[str(claim.policy.plan)],
+        lines=claim_lines,
     )
