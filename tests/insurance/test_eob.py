@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from django.test import Client
+from rest_framework.test import APIClient
 
 from accounts.roles import Role
 from insurance.models import Settlement
@@ -116,3 +117,36 @@ def test_a_reversed_settlement_still_has_its_explanation():
     Settlement.objects.filter(pk=settlement.pk).update(status=Settlement.Status.REVERSED)
     text = signed_in(patient.account).get(f"/insurance/settlements/{settlement.pk}/", **EN)
     assert "Reversed" in text.content.decode()
+
+
+def api_client_for(user):
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+def test_the_api_lists_and_shows_settlements_with_their_reasons():
+    patient, settlement = settled()
+    quote(patient, reference="order:2")  # still only quoted
+    client = api_client_for(patient.account)
+    listing = client.get("/api/v1/settlements/", HTTP_ACCEPT_LANGUAGE="en")
+    assert listing.status_code == 200
+    assert [row["reference"] for row in listing.json()["results"]] == ["order:2", "order:1"]
+    confirmed = client.get("/api/v1/settlements/?status=confirmed").json()["results"]
+    assert [row["id"] for row in confirmed] == [settlement.pk]
+    assert client.get("/api/v1/settlements/?status=nonsense").status_code == 400
+
+    detail = client.get(f"/api/v1/settlements/{settlement.pk}/", HTTP_ACCEPT_LANGUAGE="en")
+    assert detail.status_code == 200
+    data = detail.json()
+    assert data["billed"] == "650.00"
+    assert len(data["lines"]) == 2
+    texts = [reason["text"] for line in data["lines"] for reason in line["reasons"]]
+    assert "A category C item is self-paid: ¥50.00." in texts
+
+
+def test_the_api_does_not_show_another_accounts_settlement():
+    _, settlement = settled()
+    stranger = api_client_for(UserFactory(roles=[Role.PATIENT]))
+    assert stranger.get(f"/api/v1/settlements/{settlement.pk}/").status_code == 404
+    assert stranger.get("/api/v1/settlements/").json()["results"] == []
