@@ -207,8 +207,10 @@ class EobLine:
 
     description: str
     code: str
+    category: str
     service_date: dt.date
     billed_fen: int
+    eligible_fen: int  # what the plans' rules consider coverable, before ratios and deductibles
     social_pool_fen: int
     account_fen: int
     commercial_fen: int
@@ -227,7 +229,9 @@ class ExplanationOfBenefits:
     reference: str
     status: str
     on: dt.date
+    created_at: dt.datetime
     plans: list[str]
+    payers: list[str]
     lines: list[EobLine]
 
     @property
@@ -287,8 +291,8 @@ def explanation_of_benefits(
     if (settlement is None) == (claim is None):
         raise ValueError("explanation_of_benefits needs a settlement or a claim")
     if settlement is not None:
-        plans = [
-            str(policy.plan)
+        policies = [
+            policy
             for policy in (settlement.social_policy, settlement.commercial_policy)
             if policy is not None
         ]
@@ -296,8 +300,10 @@ def explanation_of_benefits(
             EobLine(
                 description=line.description or line.get_category_display(),
                 code=line.code,
+                category=line.category,
                 service_date=line.service_date,
                 billed_fen=line.billed_fen,
+                eligible_fen=line.billed_fen - line.ownpay_full_fen,
                 social_pool_fen=line.pool_fen,
                 account_fen=line.account_fen,
                 commercial_fen=line.commercial_fen,
@@ -313,7 +319,9 @@ def explanation_of_benefits(
             reference=settlement.reference,
             status=settlement.get_status_display(),
             on=settlement.service_date,
-            plans=plans,
+            created_at=settlement.confirmed_at or settlement.created_at,
+            plans=[str(policy.plan) for policy in policies],
+            payers=[str(policy.plan.payer) for policy in policies],
             lines=lines,
         )
     assert claim is not None
@@ -327,8 +335,10 @@ def explanation_of_benefits(
             EobLine(
                 description=line.description or line.get_category_display(),
                 code=line.code,
+                category=line.category,
                 service_date=line.service_date,
                 billed_fen=line.billed_fen,
+                eligible_fen=max(line.proposed_fen, approved),
                 social_pool_fen=0,
                 account_fen=0,
                 commercial_fen=approved,
@@ -343,6 +353,32 @@ def explanation_of_benefits(
         reference=claim.expense_reference,
         status=claim.get_status_display(),
         on=claim.created_at.date(),
+        created_at=claim.decided_at or claim.created_at,
         plans=[str(claim.policy.plan)],
+        payers=[str(claim.policy.plan.payer)],
         lines=claim_lines,
     )
+
+
+def benefit_explanations_for_patient(*, patient_id: int) -> list[ExplanationOfBenefits]:
+    """The explanations of what is final for the patient, for their health record: confirmed
+    settlements and decided claims, newest first. A fixed number of queries however many."""
+    lines = Prefetch("lines", queryset=SettlementLine.objects.order_by("id"))
+    settlements = (
+        Settlement.objects.filter(patient_id=patient_id, status=Settlement.Status.CONFIRMED)
+        .select_related("social_policy__plan__payer", "commercial_policy__plan__payer")
+        .prefetch_related(lines)
+        .order_by("-created_at", "-id")
+    )
+    claims = (
+        Claim.objects.filter(
+            patient_id=patient_id,
+            status__in=[Claim.Status.APPROVED, Claim.Status.DENIED, Claim.Status.PAID],
+        )
+        .select_related("policy__plan__payer")
+        .prefetch_related(Prefetch("lines", queryset=ClaimLine.objects.order_by("id")))
+        .order_by("-created_at", "-id")
+    )
+    return [explanation_of_benefits(settlement=s) for s in settlements] + [
+        explanation_of_benefits(claim=c) for c in claims
+    ]

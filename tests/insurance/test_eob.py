@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 from django.test import Client
+from fhir.resources.R4B.bundle import Bundle
+from fhir.resources.R4B.explanationofbenefit import ExplanationOfBenefit
 from rest_framework.test import APIClient
 
 from accounts.roles import Role
@@ -150,3 +152,52 @@ def test_the_api_does_not_show_another_accounts_settlement():
     stranger = api_client_for(UserFactory(roles=[Role.PATIENT]))
     assert stranger.get(f"/api/v1/settlements/{settlement.pk}/").status_code == 404
     assert stranger.get("/api/v1/settlements/").json()["results"] == []
+
+
+def test_the_fhir_bundle_carries_an_explanation_of_benefit_with_the_settlements_totals():
+    patient, settlement = settled()
+    quote(patient, reference="order:2")  # a quote is not final and stays out
+    claim = claim_adjudicate(claim_id=submit(commercial_policy()).pk)  # another patient's
+    data = api_client_for(patient.account).get(f"/api/v1/patients/{patient.pk}/fhir/").json()
+    Bundle.model_validate(data)
+    eobs = [
+        entry["resource"]
+        for entry in data["entry"]
+        if entry["resource"]["resourceType"] == "ExplanationOfBenefit"
+    ]
+    assert len(eobs) == 1
+    eob = eobs[0]
+    ExplanationOfBenefit.model_validate(eob)
+    assert eob["identifier"][0]["value"] == str(settlement.pk)
+    assert (eob["status"], eob["use"], eob["outcome"]) == ("active", "claim", "complete")
+    assert eob["patient"]["reference"] == data["entry"][0]["fullUrl"]
+    totals = {t["category"]["coding"][0]["code"]: t["amount"] for t in eob["total"]}
+    assert totals["submitted"] == {"value": 650, "currency": "CNY"}
+    insured = settlement.insurer_fen + settlement.account_fen
+    assert totals["benefit"]["value"] * 100 == pytest.approx(insured)
+    assert totals["copay"]["value"] * 100 == pytest.approx(settlement.cash_fen)
+    assert eob["payment"]["amount"] == totals["benefit"]
+    for item, line in zip(eob["item"], settlement.lines.order_by("id"), strict=True):
+        amounts = {
+            a["category"]["coding"][0]["code"]: a["amount"]["value"] for a in item["adjudication"]
+        }
+        assert amounts["submitted"] * 100 == pytest.approx(line.billed_fen)
+        assert amounts["copay"] * 100 == pytest.approx(line.cash_fen)
+    assert eob["processNote"]
+    assert claim.patient_id != patient.pk
+
+
+def test_a_decided_claim_is_in_its_patients_fhir_bundle():
+    policy = commercial_policy()
+    claim = claim_adjudicate(claim_id=submit(policy).pk)
+    patient = policy.patient
+    data = api_client_for(patient.account).get(f"/api/v1/patients/{patient.pk}/fhir/").json()
+    Bundle.model_validate(data)
+    (eob,) = [
+        e["resource"]
+        for e in data["entry"]
+        if e["resource"]["resourceType"] == "ExplanationOfBenefit"
+    ]
+    totals = {t["category"]["coding"][0]["code"]: t["amount"]["value"] for t in eob["total"]}
+    assert totals["submitted"] * 100 == pytest.approx(claim.billed_fen)
+    assert totals["benefit"] * 100 == pytest.approx(claim.approved_fen)
