@@ -390,6 +390,7 @@ SPECTACULAR_SETTINGS = {
         "InsuranceItemCategoryEnum": "insurance.models.Category",
         "PolicyStatusEnum": "insurance.models.Policy.Status",
         "ClaimStatusEnum": "insurance.models.Claim.Status",
+        "SettlementStatusEnum": "insurance.models.Settlement.Status",
         "ClaimReviewReasonEnum": "insurance.models.Claim.ReviewReason",
         "ClaimLineDecisionEnum": "insurance.models.ClaimLine.Decision",
     },

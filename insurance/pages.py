@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -21,6 +22,7 @@ from accounts.rules import is_claims_officer
 from accounts.selectors import patient_profile_list
 from core.exceptions import DomainError
 from core.forms import form_first_error
+from core.pdf import PdfRenderingUnavailable, html_to_pdf
 from insurance import selectors, services
 from insurance.adjudication import ClaimLine, ItemCategory
 from insurance.models import Category, Claim, Plan
@@ -165,7 +167,80 @@ def claim_page(request: HttpRequest, pk: int) -> HttpResponse:
         claim = selectors.claim_get(user=request.user, claim_id=pk)
     except DomainError as error:
         raise Http404(error.message) from error
-    return render(request, "insurance/claim.html", {"claim": claim, "rows": _claim_rows(claim)})
+    response = render(
+        request,
+        "insurance/claim.html",
+        {
+            "claim": claim,
+            "rows": _claim_rows(claim),
+            "eob": selectors.explanation_of_benefits(claim=claim),
+        },
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+def settlement_list_page(request: HttpRequest) -> HttpResponse:
+    settlements = selectors.settlement_list_for_patient(account=request.user)[:100]
+    response = render(request, "insurance/settlements.html", {"settlements": settlements})
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _settlement_eob(request: HttpRequest, pk: int) -> selectors.ExplanationOfBenefits:
+    try:
+        settlement = selectors.settlement_get(account=request.user, settlement_id=pk)
+    except DomainError as error:
+        raise Http404(error.message) from error
+    return selectors.explanation_of_benefits(settlement=settlement)
+
+
+def _claim_eob(request: HttpRequest, pk: int) -> selectors.ExplanationOfBenefits:
+    try:
+        claim = selectors.claim_get(user=request.user, claim_id=pk)
+    except DomainError as error:
+        raise Http404(error.message) from error
+    return selectors.explanation_of_benefits(claim=claim)
+
+
+@login_required
+def settlement_page(request: HttpRequest, pk: int) -> HttpResponse:
+    eob = _settlement_eob(request, pk)
+    response = render(request, "insurance/settlement.html", {"eob": eob})
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _eob_pdf_response(eob: selectors.ExplanationOfBenefits) -> HttpResponse:
+    """The EOB as a PDF; a server without the PDF libraries says so instead of failing."""
+    html = render_to_string("insurance/eob_pdf.html", {"eob": eob})
+    try:
+        pdf = html_to_pdf(html)
+    except PdfRenderingUnavailable:
+        response = HttpResponse(
+            _(
+                "The PDF cannot be made on this server at the moment; "
+                "the page shows the same explanation."
+            ),
+            status=503,
+            content_type="text/plain; charset=utf-8",
+        )
+    else:
+        response = HttpResponse(pdf, content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="eob-{eob.kind}-{eob.pk}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+def settlement_eob_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    return _eob_pdf_response(_settlement_eob(request, pk))
+
+
+@login_required
+def claim_eob_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    return _eob_pdf_response(_claim_eob(request, pk))
 
 
 def _officer(request: HttpRequest) -> None:

@@ -19,7 +19,10 @@ from insurance.models import (
     PlanVersion,
     Policy,
     PolicyYear,
+    Settlement,
+    SettlementLine,
 )
+from insurance.reasons import reason_sentence
 
 
 def plan_version_in_force(*, plan_id: int, on: dt.date) -> PlanVersion | None:
@@ -243,3 +246,187 @@ def national_drug_codes(*, codes: list[str], on: dt.date) -> dict[str, str]:
     for row in rows:
         found.setdefault(row.item_code, row.national_code)
     return found
+
+
+@dataclass(frozen=True)
+class EobLine:
+    """One line of an explanation of benefits: what was billed, who paid what, and why the
+    rest is the patient's. Amounts in fen."""
+
+    description: str
+    code: str
+    category: str
+    service_date: dt.date
+    billed_fen: int
+    eligible_fen: int  # what the plans' rules consider coverable, before ratios and deductibles
+    social_pool_fen: int
+    account_fen: int
+    commercial_fen: int
+    patient_fen: int
+    reasons: list[str]
+
+
+@dataclass(frozen=True)
+class ExplanationOfBenefits:
+    """What an explanation of benefits says, for a settlement or a claim, in the active
+    language. For a claim the insurer's part is what was approved (in `commercial_fen`)."""
+
+    kind: str  # "settlement" or "claim"
+    pk: int
+    title: str
+    reference: str
+    status: str
+    on: dt.date
+    created_at: dt.datetime
+    plans: list[str]
+    payers: list[str]
+    lines: list[EobLine]
+
+    @property
+    def billed_fen(self) -> int:
+        return sum(line.billed_fen for line in self.lines)
+
+    @property
+    def social_pool_fen(self) -> int:
+        return sum(line.social_pool_fen for line in self.lines)
+
+    @property
+    def account_fen(self) -> int:
+        return sum(line.account_fen for line in self.lines)
+
+    @property
+    def commercial_fen(self) -> int:
+        return sum(line.commercial_fen for line in self.lines)
+
+    @property
+    def insurer_fen(self) -> int:
+        return self.social_pool_fen + self.commercial_fen
+
+    @property
+    def patient_fen(self) -> int:
+        return sum(line.patient_fen for line in self.lines)
+
+
+def _reason_sentences(reasons: list[Any]) -> list[str]:
+    return [reason_sentence(code, amount) for code, amount in reasons]
+
+
+def settlement_list_for_patient(*, account: Any) -> QuerySet[Settlement]:
+    """The settlements of the people this account acts for, newest first."""
+    return (
+        Settlement.objects.filter(patient__account_id=account.pk)
+        .select_related("patient", "social_policy__plan", "commercial_policy__plan")
+        .order_by("-created_at", "-id")
+    )
+
+
+def settlement_get(*, account: Any, settlement_id: int) -> Settlement:
+    settlement = (
+        settlement_list_for_patient(account=account)
+        .prefetch_related(Prefetch("lines", queryset=SettlementLine.objects.order_by("id")))
+        .filter(pk=settlement_id)
+        .first()
+    )
+    if settlement is None:
+        raise NotFound(_("Settlement not found."))
+    return settlement
+
+
+def explanation_of_benefits(
+    *, settlement: Settlement | None = None, claim: Claim | None = None
+) -> ExplanationOfBenefits:
+    """The explanation of benefits of one settlement or one claim (exactly one is given)."""
+    if (settlement is None) == (claim is None):
+        raise ValueError("explanation_of_benefits needs a settlement or a claim")
+    if settlement is not None:
+        policies = [
+            policy
+            for policy in (settlement.social_policy, settlement.commercial_policy)
+            if policy is not None
+        ]
+        lines = [
+            EobLine(
+                description=line.description or line.get_category_display(),
+                code=line.code,
+                category=line.category,
+                service_date=line.service_date,
+                billed_fen=line.billed_fen,
+                eligible_fen=line.billed_fen - line.ownpay_full_fen,
+                social_pool_fen=line.pool_fen,
+                account_fen=line.account_fen,
+                commercial_fen=line.commercial_fen,
+                patient_fen=line.cash_fen,
+                reasons=_reason_sentences(line.reasons),
+            )
+            for line in settlement.lines.all()
+        ]
+        return ExplanationOfBenefits(
+            kind="settlement",
+            pk=settlement.pk,
+            title=_("Settlement"),
+            reference=settlement.reference,
+            status=settlement.get_status_display(),
+            on=settlement.service_date,
+            created_at=settlement.confirmed_at or settlement.created_at,
+            plans=[str(policy.plan) for policy in policies],
+            payers=[str(policy.plan.payer) for policy in policies],
+            lines=lines,
+        )
+    assert claim is not None
+    claim_lines = []
+    for line in claim.lines.all():
+        approved = line.approved_fen  # 0 until the claim is decided
+        reasons = _reason_sentences(line.reasons)
+        if line.decision_note:
+            reasons.append(line.decision_note)
+        claim_lines.append(
+            EobLine(
+                description=line.description or line.get_category_display(),
+                code=line.code,
+                category=line.category,
+                service_date=line.service_date,
+                billed_fen=line.billed_fen,
+                eligible_fen=max(line.proposed_fen, approved),
+                social_pool_fen=0,
+                account_fen=0,
+                commercial_fen=approved,
+                patient_fen=line.billed_fen - approved,
+                reasons=reasons,
+            )
+        )
+    return ExplanationOfBenefits(
+        kind="claim",
+        pk=claim.pk,
+        title=_("Claim"),
+        reference=claim.expense_reference,
+        status=claim.get_status_display(),
+        on=claim.created_at.date(),
+        created_at=claim.decided_at or claim.created_at,
+        plans=[str(claim.policy.plan)],
+        payers=[str(claim.policy.plan.payer)],
+        lines=claim_lines,
+    )
+
+
+def benefit_explanations_for_patient(*, patient_id: int) -> list[ExplanationOfBenefits]:
+    """The explanations of what is final for the patient, for their health record: confirmed
+    settlements and decided claims, newest first. A fixed number of queries however many."""
+    lines = Prefetch("lines", queryset=SettlementLine.objects.order_by("id"))
+    settlements = (
+        Settlement.objects.filter(patient_id=patient_id, status=Settlement.Status.CONFIRMED)
+        .select_related("social_policy__plan__payer", "commercial_policy__plan__payer")
+        .prefetch_related(lines)
+        .order_by("-created_at", "-id")
+    )
+    claims = (
+        Claim.objects.filter(
+            patient_id=patient_id,
+            status__in=[Claim.Status.APPROVED, Claim.Status.DENIED, Claim.Status.PAID],
+        )
+        .select_related("policy__plan__payer")
+        .prefetch_related(Prefetch("lines", queryset=ClaimLine.objects.order_by("id")))
+        .order_by("-created_at", "-id")
+    )
+    return [explanation_of_benefits(settlement=s) for s in settlements] + [
+        explanation_of_benefits(claim=c) for c in claims
+    ]

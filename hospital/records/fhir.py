@@ -1,7 +1,8 @@
 """The health record as a FHIR R4 Bundle (type collection), for the patient to take elsewhere.
 
 Resources: Patient, Condition (ICD-10), AllergyIntolerance, Observation (LOINC, UCUM units) and
-Encounter (consultations). Entries marked entered-in-error are left out.
+Encounter (consultations), ExplanationOfBenefit (confirmed insurance settlements and decided
+claims, from insurance's selector). Entries marked entered-in-error are left out.
 
 The resident ID number is not exported: a full national ID in a file the patient forwards is a
 risk, and a masked one identifies nobody. The Patient carries our own profile identifier.
@@ -19,6 +20,7 @@ from django.utils import timezone
 
 from hospital.consultations.models import Consultation
 from hospital.records.models import Allergy, Condition, Reading
+from insurance.selectors import ExplanationOfBenefits, benefit_explanations_for_patient
 
 ICD10_SYSTEM = "http://hl7.org/fhir/sid/icd-10"
 LOINC_SYSTEM = "http://loinc.org"
@@ -251,6 +253,99 @@ def _encounter(consultation: Consultation, subject: str) -> dict[str, Any]:
     return resource
 
 
+ADJUDICATION_SYSTEM = "http://terminology.hl7.org/CodeSystem/adjudication"
+CLAIM_TYPE_SYSTEM = "http://terminology.hl7.org/CodeSystem/claim-type"
+ITEM_CODE_SYSTEM = "urn:xinglin:insurance-item"
+PROVIDER_DISPLAY = "Xinglin internet hospital 杏林互联网医院"
+
+
+def _money(fen: int) -> dict[str, Any]:
+    return {"value": _number(Decimal(fen) / 100), "currency": "CNY"}
+
+
+def _adjudication(code: str, fen: int) -> dict[str, Any]:
+    return {
+        "category": {"coding": [{"system": ADJUDICATION_SYSTEM, "code": code}]},
+        "amount": _money(fen),
+    }
+
+
+def _explanation_of_benefit(eob: ExplanationOfBenefits, subject: str) -> dict[str, Any]:
+    """Submitted is what was billed, eligible what the rules could cover, benefit what the
+    payers paid (pool, personal account and commercial plan), copay what is left to the
+    patient; the reasons travel as process notes of their lines."""
+    is_pharmacy = all(line.category.startswith("drug") for line in eob.lines)
+    notes: list[dict[str, Any]] = []
+    items = []
+    for sequence, line in enumerate(eob.lines, start=1):
+        note_numbers = []
+        for reason in line.reasons:
+            notes.append({"number": len(notes) + 1, "type": "display", "text": reason})
+            note_numbers.append(len(notes))
+        benefit = line.social_pool_fen + line.account_fen + line.commercial_fen
+        item: dict[str, Any] = {
+            "sequence": sequence,
+            "productOrService": _concept(
+                ITEM_CODE_SYSTEM, line.code, line.description, text=line.description
+            ),
+            "servicedDate": line.service_date.isoformat(),
+            "net": _money(line.billed_fen),
+            "adjudication": [
+                _adjudication("submitted", line.billed_fen),
+                _adjudication("eligible", line.eligible_fen),
+                _adjudication("benefit", benefit),
+                _adjudication("copay", line.patient_fen),
+            ],
+        }
+        if note_numbers:
+            item["noteNumber"] = note_numbers
+        items.append(item)
+    benefit_total = eob.insurer_fen + eob.account_fen
+    resource: dict[str, Any] = {
+        "resourceType": "ExplanationOfBenefit",
+        "identifier": [{"system": f"urn:xinglin:insurance-{eob.kind}", "value": str(eob.pk)}],
+        "status": "active",
+        "type": _concept(
+            CLAIM_TYPE_SYSTEM,
+            "pharmacy" if is_pharmacy else "professional",
+            "Pharmacy" if is_pharmacy else "Professional",
+        ),
+        "use": "claim",
+        "patient": {"reference": subject},
+        "created": _instant(eob.created_at),
+        "insurer": {"display": " / ".join(eob.payers)},
+        "provider": {"display": PROVIDER_DISPLAY},
+        "outcome": "complete",
+        "disposition": eob.status,
+        "insurance": [
+            {"focal": index == 0, "coverage": {"display": plan}}
+            for index, plan in enumerate(eob.plans)
+        ],
+        "item": items,
+        "total": [
+            {
+                "category": {"coding": [{"system": ADJUDICATION_SYSTEM, "code": "submitted"}]},
+                "amount": _money(eob.billed_fen),
+            },
+            {
+                "category": {"coding": [{"system": ADJUDICATION_SYSTEM, "code": "benefit"}]},
+                "amount": _money(benefit_total),
+            },
+            {
+                "category": {"coding": [{"system": ADJUDICATION_SYSTEM, "code": "copay"}]},
+                "amount": _money(eob.patient_fen),
+            },
+        ],
+        "payment": {
+            "amount": _money(benefit_total),
+            "date": timezone.localdate(eob.created_at).isoformat(),
+        },
+    }
+    if notes:
+        resource["processNote"] = notes
+    return resource
+
+
 def patient_fhir_bundle(*, summary: Any) -> dict[str, Any]:
     """The Bundle for a record summary (records.selectors.patient_record_summary),
     with every reading from its recent window and the latest of each kind."""
@@ -268,6 +363,10 @@ def patient_fhir_bundle(*, summary: Any) -> dict[str, Any]:
         (_urn("Encounter", c.pk), _encounter(c, subject))
         for c in summary.consultations
         if c.status != Consultation.Status.CANCELLED
+    ]
+    entries += [
+        (_urn(f"ExplanationOfBenefit/{eob.kind}", eob.pk), _explanation_of_benefit(eob, subject))
+        for eob in benefit_explanations_for_patient(patient_id=patient.pk)
     ]
     return {
         "resourceType": "Bundle",

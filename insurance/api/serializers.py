@@ -7,7 +7,15 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from insurance.models import Category, Claim, ClaimDocument, Plan, Policy
+from insurance.models import (
+    Category,
+    Claim,
+    ClaimDocument,
+    Plan,
+    Policy,
+    Settlement,
+    SettlementLine,
+)
 from insurance.models import ClaimLine as ClaimLineModel
 from insurance.reasons import reason_sentence, yuan
 
@@ -203,3 +211,73 @@ class ClaimDetailOutput(ClaimSummaryOutput):
 
     class Meta(ClaimSummaryOutput.Meta):
         fields = [*ClaimSummaryOutput.Meta.fields, "is_outside_receipt", "lines", "documents"]
+
+
+class SettlementQuery(serializers.Serializer):
+    status = serializers.ChoiceField(choices=Settlement.Status.choices, required=False)
+
+
+class SettlementLineOutput(serializers.ModelSerializer):
+    billed = Yuan(source="billed_fen")
+    fully_self_paid = Yuan(source="ownpay_full_fen")
+    self_paid_first_portion = Yuan(source="preselfpay_fen")
+    deductible = Yuan(source="deductible_fen")
+    social_pool = Yuan(source="pool_fen")
+    personal_account = Yuan(source="account_fen")
+    commercial_plan = Yuan(source="commercial_fen")
+    patient_pays = Yuan(source="cash_fen")
+    reasons = serializers.SerializerMethodField()
+
+    class Meta:
+        model = SettlementLine
+        fields = [
+            "ref",
+            "service_date",
+            "category",
+            "code",
+            "description",
+            "billed",
+            "fully_self_paid",
+            "self_paid_first_portion",
+            "deductible",
+            "social_pool",
+            "personal_account",
+            "commercial_plan",
+            "patient_pays",
+            "reasons",
+        ]
+
+    @extend_schema_field(ReasonOutput(many=True))
+    def get_reasons(self, line: SettlementLine) -> list[dict[str, Any]]:
+        return reasons_output(line.reasons)
+
+
+class SettlementSummaryOutput(serializers.ModelSerializer):
+    patient = serializers.IntegerField(source="patient_id")
+    billed = Yuan(source="billed_fen")
+    insurer = Yuan(source="insurer_fen", help_text="The social pool and the commercial plan.")
+    personal_account = Yuan(source="account_fen")
+    patient_pays = Yuan(source="cash_fen")
+
+    class Meta:
+        model = Settlement
+        fields = [
+            "id",
+            "patient",
+            "reference",
+            "status",
+            "service_date",
+            "billed",
+            "insurer",
+            "personal_account",
+            "patient_pays",
+            "confirmed_at",
+            "reversed_at",
+        ]
+
+
+class SettlementDetailOutput(SettlementSummaryOutput):
+    lines = SettlementLineOutput(many=True)
+
+    class Meta(SettlementSummaryOutput.Meta):
+        fields = [*SettlementSummaryOutput.Meta.fields, "lines"]

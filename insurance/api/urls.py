@@ -18,5 +18,7 @@ urlpatterns = [
         views.ClaimDocumentCreateApi.as_view(),
         name="claim-document-create",
     ),
+    path("settlements/", views.SettlementListApi.as_view(), name="settlement-list"),
+    path("settlements/<int:id>/", views.SettlementDetailApi.as_view(), name="settlement-detail"),
     path("claims/<int:id>/decide/", views.ClaimDecideApi.as_view(), name="claim-decide"),
 ]

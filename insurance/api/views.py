@@ -230,3 +230,42 @@ class ClaimDecideApi(APIView):
         return Response(
             s.ClaimDetailOutput(selectors.claim_get(user=request.user, claim_id=id)).data
         )
+
+
+SETTLEMENTS = ["insurance-settlements"]
+
+
+class SettlementListApi(APIView):
+    @extend_schema(
+        operation_id="settlement_list",
+        summary="The settlements of the people this account acts for, newest first",
+        parameters=[s.SettlementQuery],
+        responses=s.SettlementSummaryOutput(many=True),
+        tags=SETTLEMENTS,
+    )
+    def get(self, request: Request) -> Response:
+        query = s.SettlementQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        settlements = selectors.settlement_list_for_patient(account=request.user)
+        if status := query.validated_data.get("status"):
+            settlements = settlements.filter(status=status)
+        paginator = PageNumberPagination()
+        page = paginator.paginate_queryset(settlements, request, view=self)
+        response = paginator.get_paginated_response(s.SettlementSummaryOutput(page, many=True).data)
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+
+class SettlementDetailApi(APIView):
+    @extend_schema(
+        operation_id="settlement_retrieve",
+        summary="One settlement with each line's split and the reasons, in your language",
+        parameters=[OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH)],
+        responses=s.SettlementDetailOutput,
+        tags=SETTLEMENTS,
+    )
+    def get(self, request: Request, id: int) -> Response:
+        settlement = selectors.settlement_get(account=request.user, settlement_id=id)
+        response = Response(s.SettlementDetailOutput(settlement).data)
+        response["Cache-Control"] = "private, no-store"
+        return response
