@@ -259,8 +259,6 @@ INSURANCE_GATEWAY = env.str("INSURANCE_GATEWAY", default="insurance.gateway.simu
 INSURANCE_GATEWAY_SIMULATE_UNCONFIRMED = env.bool(
     "INSURANCE_GATEWAY_SIMULATE_UNCONFIRMED", default=False
 )
-# A drug without a national code (对码) is self-paid in social settlement.
-INSURANCE_REQUIRE_DRUG_CODE = env.bool("INSURANCE_REQUIRE_DRUG_CODE", default=True)
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
 

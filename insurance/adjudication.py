@@ -32,6 +32,9 @@ class ItemCategory(StrEnum):
 
 
 SELF_PAY_CATEGORIES = frozenset({ItemCategory.DRUG_BING, ItemCategory.DRUG_UNLISTED})
+# Drugs the scheme's catalogue lists (甲, 乙): covered only under their national code (对码).
+LISTED_DRUG_CATEGORIES = frozenset({ItemCategory.DRUG_JIA, ItemCategory.DRUG_YI})
+DRUG_CATEGORIES = LISTED_DRUG_CATEGORIES | SELF_PAY_CATEGORIES
 
 
 class ReasonCode(StrEnum):

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.rules import is_claims_officer
 from accounts.selectors import patient_profile_list
+from audit.services import access_log_for_request
 from core.exceptions import DomainError
 from core.forms import form_first_error
 from core.pdf import PdfRenderingUnavailable, html_to_pdf
@@ -212,8 +213,9 @@ def settlement_page(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
-def _eob_pdf_response(eob: selectors.ExplanationOfBenefits) -> HttpResponse:
-    """The EOB as a PDF; a server without the PDF libraries says so instead of failing."""
+def _eob_pdf_response(request: HttpRequest, eob: selectors.ExplanationOfBenefits) -> HttpResponse:
+    """The EOB as a PDF, logged as an export like the other health documents; a server without
+    the PDF libraries says so instead of failing."""
     html = render_to_string("insurance/eob_pdf.html", {"eob": eob})
     try:
         pdf = html_to_pdf(html)
@@ -227,6 +229,14 @@ def _eob_pdf_response(eob: selectors.ExplanationOfBenefits) -> HttpResponse:
             content_type="text/plain; charset=utf-8",
         )
     else:
+        access_log_for_request(
+            request,
+            patient_id=eob.patient_id,
+            object_type=f"insurance.{eob.kind}",
+            object_id=eob.pk,
+            action="export",
+            detail="explanation of benefits PDF",
+        )
         response = HttpResponse(pdf, content_type="application/pdf")
         response["Content-Disposition"] = f'inline; filename="eob-{eob.kind}-{eob.pk}.pdf"'
     response["Cache-Control"] = "private, no-store"
@@ -235,12 +245,12 @@ def _eob_pdf_response(eob: selectors.ExplanationOfBenefits) -> HttpResponse:
 
 @login_required
 def settlement_eob_pdf(request: HttpRequest, pk: int) -> HttpResponse:
-    return _eob_pdf_response(_settlement_eob(request, pk))
+    return _eob_pdf_response(request, _settlement_eob(request, pk))
 
 
 @login_required
 def claim_eob_pdf(request: HttpRequest, pk: int) -> HttpResponse:
-    return _eob_pdf_response(_claim_eob(request, pk))
+    return _eob_pdf_response(request, _claim_eob(request, pk))
 
 
 def _officer(request: HttpRequest) -> None:

@@ -273,6 +273,7 @@ class ExplanationOfBenefits:
 
     kind: str  # "settlement" or "claim"
     pk: int
+    patient_id: int
     title: str
     reference: str
     status: str
@@ -363,6 +364,7 @@ def explanation_of_benefits(
         return ExplanationOfBenefits(
             kind="settlement",
             pk=settlement.pk,
+            patient_id=settlement.patient_id,
             title=_("Settlement"),
             reference=settlement.reference,
             status=settlement.get_status_display(),
@@ -397,6 +399,7 @@ def explanation_of_benefits(
     return ExplanationOfBenefits(
         kind="claim",
         pk=claim.pk,
+        patient_id=claim.patient_id,
         title=_("Claim"),
         reference=claim.expense_reference,
         status=claim.get_status_display(),

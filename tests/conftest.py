@@ -42,13 +42,6 @@ def _empty_cache() -> None:
     cache.clear()
 
 
-@pytest.fixture(autouse=True)
-def _drug_codes_not_required(settings) -> None:
-    """Most tests settle drugs by made-up codes with no national code (对码) row; the mapping
-    is required in tests/insurance/test_gateway.py, which turns it back on."""
-    settings.INSURANCE_REQUIRE_DRUG_CODE = False
-
-
 @pytest.fixture
 def api_client() -> APIClient:
     return APIClient()

@@ -16,8 +16,6 @@ from typing import Protocol
 from django.conf import settings
 from django.utils.module_loading import import_string
 
-DEFAULT_GATEWAY = "insurance.gateway.simulator.Simulator"
-
 
 @dataclass(frozen=True)
 class FeeLine:
@@ -165,6 +163,6 @@ class Gateway(Protocol):
 
 def get_gateway() -> Gateway:
     """The adapter INSURANCE_GATEWAY names (the simulator by default)."""
-    gateway_class = import_string(getattr(settings, "INSURANCE_GATEWAY", DEFAULT_GATEWAY))
+    gateway_class = import_string(settings.INSURANCE_GATEWAY)
     gateway: Gateway = gateway_class()
     return gateway

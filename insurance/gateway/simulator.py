@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from core.exceptions import DomainError
 from insurance.adjudication import (
-    SELF_PAY_CATEGORIES,
+    LISTED_DRUG_CATEGORIES,
     Adjudication,
     ClaimLine,
     ItemCategory,
@@ -39,10 +39,6 @@ from insurance.gateway import (
 )
 from insurance.models import CentreSettlement, Policy, PrescriptionUpload
 from insurance.services.coverage import coverage_for
-
-DRUG_CATEGORIES = frozenset(
-    {ItemCategory.DRUG_JIA, ItemCategory.DRUG_YI} | set(SELF_PAY_CATEGORIES)
-)
 
 
 def _insured(psn_no: str) -> Policy:
@@ -78,7 +74,7 @@ def _adjudicate(request: SettleRequest, *, lock: bool) -> Adjudication:
     unknown = {
         line.feedetl_sn
         for line in request.fee_lines
-        if ItemCategory(line.category) in DRUG_CATEGORIES and not line.med_list_codg
+        if ItemCategory(line.category) in LISTED_DRUG_CATEGORIES and not line.med_list_codg
     }
     lines = [
         ClaimLine(
@@ -187,7 +183,7 @@ class Simulator:
         answer = _answer(
             result,
             setl_id=setl_id,
-            confirmed=not getattr(settings, "INSURANCE_GATEWAY_SIMULATE_UNCONFIRMED", False),
+            confirmed=not settings.INSURANCE_GATEWAY_SIMULATE_UNCONFIRMED,
         )
         CentreSettlement.objects.create(
             setl_id=setl_id,

@@ -16,7 +16,7 @@ from audit.services import access_log_record
 from core.exceptions import Conflict, DomainError, InvalidTransition, NotAllowed, NotFound
 from core.uploads import JPEG, PDF, PNG, upload_content_type
 from insurance import selectors
-from insurance.adjudication import Adjudication, ClaimLine, ItemCategory
+from insurance.adjudication import Adjudication, ClaimLine
 from insurance.models import Claim, ClaimDocument, Policy
 from insurance.models import ClaimLine as ClaimLineRow
 from insurance.services.coverage import (
@@ -24,6 +24,7 @@ from insurance.services.coverage import (
     Moves,
     adjudicate_coverage,
     coverage_for,
+    engine_lines,
     move_years,
     moves_of,
 )
@@ -137,20 +138,6 @@ def claim_document_add(*, account: Any, claim_id: int, upload: Any) -> ClaimDocu
     return document
 
 
-def _engine_lines(rows: list[ClaimLineRow]) -> list[ClaimLine]:
-    return [
-        ClaimLine(
-            ref=row.ref,
-            service_date=row.service_date,
-            category=ItemCategory(row.category),
-            code=row.code,
-            billed=row.billed_fen,
-            diagnoses=tuple(row.diagnoses),
-        )
-        for row in rows
-    ]
-
-
 def _rows(claim: Claim) -> list[ClaimLineRow]:
     return list(claim.lines.order_by("id"))
 
@@ -240,7 +227,7 @@ def claim_adjudicate(*, claim_id: int) -> Claim:
         return claim
     rows = _rows(claim)
     coverage = _lock_coverage(claim, rows)
-    result = adjudicate_coverage(coverage, _engine_lines(rows))
+    result = adjudicate_coverage(coverage, engine_lines(rows))
     splits = {split.ref: split for split in result.lines}
     for row in rows:
         split = splits[row.ref]
@@ -339,7 +326,7 @@ def claim_decide(*, officer: Any, claim_id: int, decisions: list[LineDecision]) 
             raise DomainError(_("Say why, for the patient."), field="lines")
         row.decision, row.decision_note = decision.decision, note[:300]
     coverage = _lock_coverage(claim, line_rows)
-    result = adjudicate_coverage(coverage, _engine_lines(line_rows))
+    result = adjudicate_coverage(coverage, engine_lines(line_rows))
     approved = sum(row.approved_fen for row in rows.values())
     _check_cap(claim, coverage, approved)
     _approve(claim, line_rows, coverage, result, approved)

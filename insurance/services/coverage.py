@@ -5,6 +5,7 @@ how a split moves them. Shared by settlement at the point of sale and by claims.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from django.db.models import F
@@ -15,11 +16,13 @@ from insurance.adjudication import (
     ClaimLine,
     CommercialRules,
     CommercialYear,
+    ItemCategory,
     SocialRules,
     SocialYear,
     adjudicate,
 )
-from insurance.models import PlanVersion, Policy, PolicyYear
+from insurance.models import ClaimLine as ClaimLineRow
+from insurance.models import PlanVersion, Policy, PolicyYear, SettlementLine
 
 
 @dataclass(frozen=True)
@@ -116,6 +119,21 @@ def coverage_for(
         social_version,
         commercial_version,
     )
+
+
+def engine_lines(rows: Iterable[SettlementLine | ClaimLineRow]) -> list[ClaimLine]:
+    """Stored lines, of a settlement or a claim, as the engine takes them."""
+    return [
+        ClaimLine(
+            ref=row.ref,
+            service_date=row.service_date,
+            category=ItemCategory(row.category),
+            code=row.code,
+            billed=row.billed_fen,
+            diagnoses=tuple(row.diagnoses),
+        )
+        for row in rows
+    ]
 
 
 def adjudicate_coverage(coverage: Coverage, lines: list[ClaimLine]) -> Adjudication:

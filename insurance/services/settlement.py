@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -13,10 +12,9 @@ from django.utils.translation import gettext as _
 from core.exceptions import Conflict, DomainError, InvalidTransition
 from insurance import selectors
 from insurance.adjudication import (
-    SELF_PAY_CATEGORIES,
+    DRUG_CATEGORIES,
     Adjudication,
     ClaimLine,
-    ItemCategory,
     LineSplit,
     Reason,
     ReasonCode,
@@ -30,26 +28,23 @@ from insurance.services.coverage import (
     Moves,
     adjudicate_coverage,
     coverage_for,
+    engine_lines,
     move_years,
     moves_of,
 )
 
-DRUGS = frozenset({ItemCategory.DRUG_JIA, ItemCategory.DRUG_YI} | set(SELF_PAY_CATEGORIES))
-
 
 def _fee_lines(lines: list[ClaimLine]) -> tuple[FeeLine, ...]:
     """The lines as uploaded to the centre, drugs with their national code (对码). Without a
-    mapping in force the code is left empty and the centre self-pays the drug; when the
-    mapping is not required (INSURANCE_REQUIRE_DRUG_CODE off) our own code stands for it."""
+    mapping in force the code is left empty and the centre self-pays the drug."""
     on = min(line.service_date for line in lines)
     national = selectors.national_drug_codes(codes=[line.code for line in lines], on=on)
-    required = getattr(settings, "INSURANCE_REQUIRE_DRUG_CODE", True)
     return tuple(
         FeeLine(
             feedetl_sn=line.ref,
             fee_ocur_time=line.service_date,
-            med_list_codg=national.get(line.code, "" if required else line.code)
-            if line.category in DRUGS
+            med_list_codg=national.get(line.code, "")
+            if line.category in DRUG_CATEGORIES
             else line.code,
             medins_list_codg=line.code,
             category=line.category.value,
@@ -113,20 +108,6 @@ def _split(
             coverage.commercial_rules, coverage.commercial_year, lines, after_social=result
         )
     return result, answer
-
-
-def _claim_lines(settlement: Settlement) -> list[ClaimLine]:
-    return [
-        ClaimLine(
-            ref=line.ref,
-            service_date=line.service_date,
-            category=ItemCategory(line.category),
-            code=line.code,
-            billed=line.billed_fen,
-            diagnoses=tuple(line.diagnoses),
-        )
-        for line in settlement.lines.order_by("id")
-    ]
 
 
 def _move_years(settlement: Settlement, sign: int) -> None:
@@ -240,7 +221,7 @@ def settlement_confirm(*, settlement_id: int) -> Settlement:
     )
     result, answer = _split(
         coverage,
-        _claim_lines(settlement),
+        engine_lines(settlement.lines.order_by("id")),
         reference=settlement.reference,
         provider_level=settlement.provider_level,
         settle=True,
@@ -276,6 +257,27 @@ def _cancel_at_centre(answer: SettleAnswer | None) -> None:
         get_gateway().cancel_settlement(setl_id=answer.setl_id)
 
 
+def _mark_reversed(settlement: Settlement, reason: str) -> None:
+    settlement.status = Settlement.Status.REVERSED
+    settlement.reversed_at = timezone.now()
+    settlement.reversal_reason = reason[:200]
+    settlement.save(update_fields=["status", "reversed_at", "reversal_reason"])
+
+
+def _lock_years(settlement: Settlement) -> None:
+    """Locks the settlement's policies in id order, then their rows of its year (made if the
+    year has none yet), before the accumulators move."""
+    ids = sorted(pk for pk in (settlement.social_policy_id, settlement.commercial_policy_id) if pk)
+    list(Policy.objects.select_for_update(no_key=True).filter(pk__in=ids))
+    for pk in ids:
+        PolicyYear.objects.get_or_create(policy_id=pk, year=settlement.service_date.year)
+    list(
+        PolicyYear.objects.select_for_update(no_key=True).filter(
+            policy_id__in=ids, year=settlement.service_date.year
+        )
+    )
+
+
 @transaction.atomic
 def settlement_refresh(*, settlement_id: int) -> Settlement:
     """6301 for a pending settlement: once the centre says it is settled, it is confirmed and
@@ -286,15 +288,9 @@ def settlement_refresh(*, settlement_id: int) -> Settlement:
     status = get_gateway().query(setl_id=settlement.setl_id)
     if not status.settled:
         if status.status in ("cancelled", "reversed"):
-            settlement.status = Settlement.Status.REVERSED
-            settlement.reversed_at = timezone.now()
-            settlement.reversal_reason = f"centre: {status.status}"
-            settlement.save(update_fields=["status", "reversed_at", "reversal_reason"])
+            _mark_reversed(settlement, f"centre: {status.status}")
         return settlement
-    ids = sorted(pk for pk in (settlement.social_policy_id, settlement.commercial_policy_id) if pk)
-    list(Policy.objects.select_for_update(no_key=True).filter(pk__in=ids))
-    for pk in ids:
-        PolicyYear.objects.get_or_create(policy_id=pk, year=settlement.service_date.year)
+    _lock_years(settlement)
     settlement.status = Settlement.Status.CONFIRMED
     settlement.confirmed_at = timezone.now()
     try:
@@ -331,25 +327,13 @@ def settlement_reverse(*, settlement_id: int, reason: str) -> Settlement:
     if settlement.status == Settlement.Status.PENDING:
         # Nothing moved here yet: the centre's settlement is cancelled (2208) and that is all.
         get_gateway().cancel_settlement(setl_id=settlement.setl_id)
-        settlement.status = Settlement.Status.REVERSED
-        settlement.reversed_at = timezone.now()
-        settlement.reversal_reason = reason[:200]
-        settlement.save(update_fields=["status", "reversed_at", "reversal_reason"])
+        _mark_reversed(settlement, reason)
         return settlement
     if settlement.status != Settlement.Status.CONFIRMED:
         raise InvalidTransition(settlement.status, "reverse")
     if settlement.setl_id:
         get_gateway().reverse(setl_id=settlement.setl_id)  # 2601
-    ids = sorted(pk for pk in (settlement.social_policy_id, settlement.commercial_policy_id) if pk)
-    list(Policy.objects.select_for_update(no_key=True).filter(pk__in=ids))
-    list(
-        PolicyYear.objects.select_for_update(no_key=True).filter(
-            policy_id__in=ids, year=settlement.service_date.year
-        )
-    )
+    _lock_years(settlement)
     _move_years(settlement, -1)
-    settlement.status = Settlement.Status.REVERSED
-    settlement.reversed_at = timezone.now()
-    settlement.reversal_reason = reason[:200]
-    settlement.save(update_fields=["status", "reversed_at", "reversal_reason"])
+    _mark_reversed(settlement, reason)
     return settlement

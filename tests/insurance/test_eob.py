@@ -10,6 +10,7 @@ from fhir.resources.R4B.explanationofbenefit import ExplanationOfBenefit
 from rest_framework.test import APIClient
 
 from accounts.roles import Role
+from audit.models import AccessLogEntry
 from insurance.models import Settlement
 from insurance.selectors import explanation_of_benefits, settlement_get
 from insurance.services import claim_adjudicate, settlement_confirm
@@ -94,11 +95,17 @@ def _pdf_or_skip(response):
     assert response.content.startswith(b"%PDF")
 
 
-def test_the_settlement_eob_is_a_pdf():
+def test_the_settlement_eob_is_a_pdf_and_its_export_is_logged():
     patient, settlement = settled()
     _pdf_or_skip(
         signed_in(patient.account).get(f"/insurance/settlements/{settlement.pk}/eob.pdf", **ZH)
     )
+    assert AccessLogEntry.objects.filter(
+        patient=patient,
+        object_type="insurance.settlement",
+        object_id=str(settlement.pk),
+        action="export",
+    ).exists()
 
 
 def test_the_claim_page_carries_its_eob_and_a_pdf():

@@ -30,24 +30,10 @@ from insurance.services import (
 from insurance.services.coverage import coverage_for
 from tests.accounts.factories import OperatorUserFactory, PharmacistUserFactory, activate_totp
 from tests.hospital.review_factories import PrescriptionFactory
+from tests.insurance.factories import national_code_mapped
 from tests.insurance.test_settlement import DAY, insured_patient, quote, year_of
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _drug_codes_required(settings):
-    settings.INSURANCE_REQUIRE_DRUG_CODE = True
-
-
-def mapped(*codes):
-    for code in codes:
-        DrugCodeMapping.objects.create(
-            item_code=code,
-            national_code=f"X{code.upper()[:10]}",
-            national_name=code,
-            valid_from=dt.date(2024, 1, 1),
-        )
 
 
 def test_the_default_gateway_is_the_simulator():
@@ -56,7 +42,7 @@ def test_the_default_gateway_is_the_simulator():
 
 def test_the_centres_split_adds_up_and_is_the_engines():
     patient, social = insured_patient(deductible_met=100_000, commercial=False)
-    mapped("amlodipine", "metformin")
+    national_code_mapped("amlodipine", "metformin")
     lines = (
         FeeLine("1", DAY, "XAMLODIPINE", "amlodipine", ItemCategory.DRUG_JIA.value, 60_000),
         FeeLine("2", DAY, "XMETFORMIN", "metformin", ItemCategory.DRUG_YI.value, 40_000),
@@ -89,7 +75,7 @@ def test_the_centres_split_adds_up_and_is_the_engines():
 
 def test_confirmation_settles_at_the_centre_and_reversal_goes_through_2601():
     patient, social = insured_patient(deductible_met=180_000)
-    mapped("amlodipine")
+    national_code_mapped("amlodipine")
     settlement = settlement_confirm(settlement_id=quote(patient).pk)
     assert settlement.status == Settlement.Status.CONFIRMED
     centre = CentreSettlement.objects.get(setl_id=settlement.setl_id)
@@ -106,7 +92,7 @@ def test_confirmation_settles_at_the_centre_and_reversal_goes_through_2601():
 
 def test_an_unconfirmed_success_stays_pending_until_the_query_then_moves_once(settings):
     patient, social = insured_patient(deductible_met=180_000)
-    mapped("amlodipine")
+    national_code_mapped("amlodipine")
     settings.INSURANCE_GATEWAY_SIMULATE_UNCONFIRMED = True
     settlement = settlement_confirm(settlement_id=quote(patient).pk)
     assert settlement.status == Settlement.Status.PENDING
@@ -128,19 +114,20 @@ def test_an_unconfirmed_success_stays_pending_until_the_query_then_moves_once(se
 
 def test_a_drug_without_a_national_code_is_self_paid():
     patient, _social = insured_patient(deductible_met=180_000, commercial=False)
-    settlement = quote(patient)
+    lines = [ClaimLine("1", DAY, ItemCategory.DRUG_JIA, "losartan", 60_000)]
+    settlement = quote(patient, lines=lines)
     line = settlement.lines.get(ref="1")
     assert line.pool_fen == 0
     assert line.ownpay_full_fen == line.billed_fen == 60_000
     assert ["no_drug_code", 60_000] in line.reasons
 
-    mapped("amlodipine")
-    covered = quote(patient).lines.get(ref="1")
+    national_code_mapped("losartan")
+    covered = quote(patient, lines=lines).lines.get(ref="1")
     assert covered.pool_fen == 42_000
 
 
 def test_the_mapping_admin_lists_and_searches():
-    mapped("amlodipine", "metformin")
+    national_code_mapped("amlodipine", "metformin")
     operator = OperatorUserFactory()
     activate_totp(operator)
     client = Client()
@@ -184,7 +171,7 @@ def test_approval_uploads_the_prescription_with_both_signatures(
 
 def test_a_pending_settlement_reversed_is_cancelled_at_the_centre_and_moves_nothing(settings):
     patient, social = insured_patient(deductible_met=180_000)
-    mapped("amlodipine")
+    national_code_mapped("amlodipine")
     settings.INSURANCE_GATEWAY_SIMULATE_UNCONFIRMED = True
     settlement = settlement_confirm(settlement_id=quote(patient).pk)
     settlement_reverse(settlement_id=settlement.pk, reason="cancelled order")

@@ -25,6 +25,7 @@ from pharmacy import services
 from pharmacy.models import Order
 from tests.accounts.factories import PatientProfileFactory
 from tests.hospital.factories import SlotFactory
+from tests.insurance.factories import national_code_mapped
 from tests.insurance.test_settlement import insured_patient
 from tests.pharmacy.conftest import ADDRESS
 from tests.pharmacy.factories import ProductFactory, RxProductFactory, approved_item, stock
@@ -52,6 +53,7 @@ def _insured(**kwargs):
 
 def _rx_in_cart(patient, *, packs=2, category="jia", price="38.50"):
     product = RxProductFactory(price=Decimal(price), drug__insurance_category=category)
+    national_code_mapped(product.sku)
     stock(product, 10)
     item = approved_item(patient, product.drug, packs=packs)
     services.cart_line_add(

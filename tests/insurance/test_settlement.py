@@ -17,6 +17,7 @@ from insurance.models import Plan, Policy, PolicyYear, Settlement
 from insurance.services import settlement_confirm, settlement_quote, settlement_reverse
 from tests.accounts.factories import OperatorUserFactory, PatientProfileFactory, activate_totp
 from tests.concurrency import run_concurrently
+from tests.insurance.factories import national_code_mapped
 
 DAY = dt.date(2026, 3, 2)
 
@@ -44,6 +45,7 @@ def insured_patient(*, balance=50_000, deductible_met=0, commercial=True):
 
 
 def quote(patient, reference="order:1", lines=None, minutes=15):
+    national_code_mapped("amlodipine")
     lines = lines or [
         ClaimLine("1", DAY, ItemCategory.DRUG_JIA, "amlodipine", 60_000),
         ClaimLine("2", DAY, ItemCategory.DRUG_BING, "vitamin-c", 5_000),
