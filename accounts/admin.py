@@ -14,7 +14,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.models import ConsentRecord, PatientProfile, User
 from accounts.roles import Role
-from accounts.services import patient_profile_check
+from accounts.services import patient_profile_check, user_deactivate
 from audit.admin import role_labels
 from core.exceptions import DomainError
 
@@ -86,6 +86,7 @@ class UserAdmin(DjangoUserAdmin):
     list_filter = [RoleFilter, "is_active", "is_staff", "is_superuser"]
     search_fields = ["email", "display_name"]
     readonly_fields = ["last_login", "date_joined"]
+    actions = ["disable_accounts"]
     fieldsets = (
         (None, {"fields": ("email", "password")}),
         (_("Personal info"), {"fields": ("display_name", "first_name", "last_name")}),
@@ -101,6 +102,13 @@ class UserAdmin(DjangoUserAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
         return super().get_queryset(request).prefetch_related("groups")
+
+    @admin.action(description=_("Disable the selected accounts (signs them out everywhere)"))
+    def disable_accounts(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        # One by one through the service: a queryset update would skip ending the sessions.
+        for user in queryset.filter(is_active=True):
+            user_deactivate(user=user)
+        self.message_user(request, _("The selected accounts are disabled and signed out."))
 
     @admin.display(description=_("roles"))
     def roles(self, user: User) -> str:

@@ -12,6 +12,7 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         from django.apps import apps
 
+        from accounts import signals  # noqa: F401 - connects the session receivers
         from accounts.roles import Role, operator_permissions_register
         from audit.admin import actor_roles_register
 

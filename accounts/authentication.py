@@ -38,7 +38,7 @@ class SessionTokenAuthentication(XSessionTokenAuthentication):
         user, session = result
         if not session_touch(session, user):
             session.flush()
-            raise AuthenticationFailed(_("Session expired after inactivity; log in again."))
+            raise AuthenticationFailed(_("Session expired; log in again."))
         if session.modified:
             session.save()
         if user_needs_mfa_setup(user):

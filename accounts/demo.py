@@ -69,6 +69,15 @@ DEMO_ACCOUNTS: tuple[DemoAccount, ...] = (
                 "self", "张伟", "male", dt.date(1980, 5, 17), "110105198005170017", "+8613800138000"
             ),
             DemoPatient("child", "张小雨", "female", dt.date(2021, 3, 8), "110105202103080022"),
+            # The spouse gets copies of chosen notices as the account's caregiver.
+            DemoPatient(
+                "spouse",
+                "王丽",
+                "female",
+                dt.date(1982, 8, 9),
+                "110105198208090025",
+                "+8613900139000",
+            ),
         ),
     ),
     DemoAccount(

@@ -180,3 +180,51 @@ class ConsentRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.terms_version} / {self.privacy_version}"
+
+
+class AccountSession(models.Model):
+    """A session an account is signed in with: a browser's cookie or an app's session token
+    (both are Django sessions). Django's session table knows a session only by an opaque key;
+    this row ties it to its account, so that every session of an account can be ended at once
+    when it logs out, changes its password or is disabled."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="signed_in_sessions",
+        verbose_name=_("account"),
+    )
+    session_key = models.CharField(_("session key"), max_length=40, unique=True)
+    signed_in_at = models.DateTimeField(_("signed in at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("signed-in session")
+        verbose_name_plural = _("signed-in sessions")
+        indexes = [models.Index(fields=["user", "signed_in_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.signed_in_at:%Y-%m-%d %H:%M}"
+
+
+class LoginLockout(models.Model):
+    """Login attempts for one email address from one client address, counted before the
+    password is checked. After LOGIN_FAILURE_LIMIT attempts without a success the pair is
+    locked for LOGIN_LOCKOUT_DURATION; a successful login removes the row."""
+
+    email = models.CharField(_("email address"), max_length=254)
+    client_address = models.CharField(_("client address"), max_length=45)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    last_attempt_at = models.DateTimeField(_("last attempt at"), null=True, blank=True)
+    locked_until = models.DateTimeField(_("locked until"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("login lockout")
+        verbose_name_plural = _("login lockouts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["email", "client_address"], name="login_lockout_unique_email_address"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} @ {self.client_address}"

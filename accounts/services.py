@@ -1,4 +1,4 @@
-"""Writes of accounts: roles and patient profiles (就诊人)."""
+"""Writes of accounts: roles, patient profiles (就诊人), signed-in sessions, login lockouts."""
 
 from __future__ import annotations
 
@@ -9,13 +9,16 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
+from django.contrib.sessions.backends.base import SessionBase
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
-from accounts.models import ConsentRecord, PatientProfile, User
+from accounts.exceptions import LoginLocked
+from accounts.models import AccountSession, ConsentRecord, LoginLockout, PatientProfile, User
 from accounts.roles import ACCOUNTS_ROLE_PERMISSIONS, REGISTERED_ROLE_PERMISSIONS, Role
 from accounts.rules import max_patient_profiles_per_account
 from accounts.validators import (
@@ -254,3 +257,84 @@ def patient_profile_update(*, account: User, profile_id: int, **fields: Any) -> 
         extra={"patient_profile_id": profile.pk, "account_id": account.pk, "fields": changed},
     )
     return profile
+
+
+def _session_store(session_key: str) -> SessionBase:
+    store: SessionBase = import_string(f"{settings.SESSION_ENGINE}.SessionStore")(session_key)
+    return store
+
+
+def account_session_record(*, user: User, session_key: str) -> None:
+    """Ties a session that has just signed in to its account (see AccountSession)."""
+    AccountSession.objects.update_or_create(
+        session_key=session_key, defaults={"user": user, "signed_in_at": timezone.now()}
+    )
+    # Rows of sessions that have expired by themselves: none outlives SESSION_COOKIE_AGE.
+    oldest = timezone.now() - dt.timedelta(seconds=settings.SESSION_COOKIE_AGE)
+    AccountSession.objects.filter(user=user, signed_in_at__lt=oldest).delete()
+
+
+def account_sessions_end(*, user_id: int, except_session_key: str | None = None) -> int:
+    """Signs the account out everywhere: every browser session and app session token it holds
+    stops working at once (deleted from the cache and the database). Called on logout, on a
+    password change and when the account is disabled (accounts.signals). Returns how many."""
+    sessions = AccountSession.objects.filter(user_id=user_id)
+    if except_session_key:
+        sessions = sessions.exclude(session_key=except_session_key)
+    session_keys = list(sessions.values_list("session_key", flat=True))
+    for session_key in session_keys:
+        _session_store(session_key).delete(session_key)
+    AccountSession.objects.filter(session_key__in=session_keys).delete()
+    if session_keys:
+        logger.info(
+            "account sessions ended", extra={"account_id": user_id, "sessions": len(session_keys)}
+        )
+    return len(session_keys)
+
+
+def user_deactivate(*, user: User) -> User:
+    """Disables an account: it can no longer sign in, and its sessions end (accounts.signals)."""
+    if not user.is_active:
+        return user
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    logger.info("account disabled", extra={"account_id": user.pk})
+    return user
+
+
+def login_attempt_begin(*, email: str, client_address: str) -> None:
+    """Counts an attempt to log in as `email` from `client_address`, before its password is
+    checked; raises LoginLocked once LOGIN_FAILURE_LIMIT attempts have not succeeded.
+
+    Counting before checking, in one locked row, is what makes the limit hold under
+    concurrency: simultaneous attempts queue on the row, and only the first
+    LOGIN_FAILURE_LIMIT ever reach the password check. A success removes the row
+    (login_attempt_succeeded); attempts LOGIN_LOCKOUT_DURATION apart start counting again."""
+    now = timezone.now()
+    with transaction.atomic():
+        # Makes sure the row exists without an error when a concurrent attempt creates it.
+        LoginLockout.objects.bulk_create(
+            [LoginLockout(email=email, client_address=client_address)], ignore_conflicts=True
+        )
+        lockout = LoginLockout.objects.select_for_update().get(
+            email=email, client_address=client_address
+        )
+        if lockout.locked_until is not None and lockout.locked_until > now:
+            raise LoginLocked(locked_until=lockout.locked_until)
+        if lockout.locked_until is not None or (
+            lockout.last_attempt_at is not None
+            and now - lockout.last_attempt_at > settings.LOGIN_LOCKOUT_DURATION
+        ):
+            lockout.attempts, lockout.locked_until = 0, None
+        lockout.attempts += 1
+        lockout.last_attempt_at = now
+        if lockout.attempts >= settings.LOGIN_FAILURE_LIMIT:
+            # Locked from this attempt on, unless it is the one that succeeds.
+            lockout.locked_until = now + settings.LOGIN_LOCKOUT_DURATION
+        lockout.save(update_fields=["attempts", "last_attempt_at", "locked_until"])
+    if lockout.locked_until is not None:
+        logger.warning("login attempts reached the limit", extra={"client_address": client_address})
+
+
+def login_attempt_succeeded(*, email: str, client_address: str) -> None:
+    LoginLockout.objects.filter(email=email, client_address=client_address).delete()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextvars
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection, transaction
@@ -40,6 +42,39 @@ def _lock_chain() -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK_KEY])
 
 
+@dataclass
+class RequestAudit:
+    """What the access log knows of the request being served (set by AccessLogMiddleware)."""
+
+    route_name: str = ""  # set when the route carries health data (audit.routes)
+    object_id: str = ""
+    # How deep in transactions the request started (a test runs inside one).
+    base_depth: int = 0
+    # Each row recorded, and whether it was outside any transaction the request opened (then
+    # it stands for sure; one inside may yet be rolled back with a failed operation).
+    entries: list[tuple[AccessLogEntry, bool]] = field(default_factory=list)
+    # The view found nothing to show (an empty poll of a chat): no health data was read.
+    nothing_read: bool = False
+
+    def recorded_entry(self) -> AccessLogEntry | None:
+        """The row this request recorded, if it still stands."""
+        for entry, durable in self.entries:
+            if durable:
+                return entry
+        if not self.entries:
+            return None
+        ids = [entry.pk for entry, _durable in self.entries]
+        return AccessLogEntry.objects.filter(pk__in=ids).order_by("sequence").first()
+
+    def recorded_entry_stands(self) -> bool:
+        return self.recorded_entry() is not None
+
+
+request_audit_var: contextvars.ContextVar[RequestAudit | None] = contextvars.ContextVar(
+    "request_audit", default=None
+)
+
+
 # Largest value of the patient id column (a 64-bit signed integer).
 PATIENT_ID_MAX = 2**63 - 1
 
@@ -60,6 +95,13 @@ def access_log_record(
     chain stays locked until then: record at the end of the operation, after its own row
     locks. Record refusals (denied, not found) outside the transaction that is rolled back.
     """
+    audit = request_audit_var.get()
+    if audit is not None and audit.route_name:
+        # A request to a health-data route is one row: a view that reads several parts of a
+        # record (the consultation, its messages, the patient's allergies) is one access.
+        already = audit.recorded_entry()
+        if already is not None:
+            return already
     if action not in ACTIONS:
         raise ValueError(f"unknown access log action {action!r}")
     if outcome not in OUTCOMES:
@@ -68,6 +110,7 @@ def access_log_record(
         # A probe for an id no patient can have (it would not fit the column) is still recorded.
         detail = f"requested patient id {patient_id}; {detail}".rstrip("; ")
         patient_id = None
+    durable = audit is not None and len(connection.atomic_blocks) <= audit.base_depth
     with transaction.atomic():
         _lock_chain()
         last = AccessLogEntry.objects.order_by("-sequence").only("sequence", "entry_hmac").first()
@@ -88,7 +131,17 @@ def access_log_record(
         )
         entry.entry_hmac = entry.compute_hmac()
         entry.save(force_insert=True)
+    if audit is not None:
+        audit.entries.append((entry, durable))
     return entry
+
+
+def access_log_nothing_read() -> None:
+    """Tells the access log middleware that this request, allowed, read no health data (a chat
+    polled every few seconds with nothing new), so it records no row."""
+    audit = request_audit_var.get()
+    if audit is not None:
+        audit.nothing_read = True
 
 
 def access_log_for_request(

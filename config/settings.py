@@ -10,6 +10,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management.utils import get_random_secret_key
 from django.utils.translation import gettext_lazy as _
 
@@ -78,6 +79,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "core.middleware.RequestContextMiddleware",
+    "core.middleware.NoStoreMiddleware",
     "core.middleware.RequestLimitsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -92,6 +94,8 @@ MIDDLEWARE = [
     "accounts.middleware.StaffMfaRequiredMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # After authentication: it records who asked, and whether they were refused.
+    "audit.middleware.AccessLogMiddleware",
     # last: axes must see the outcome of authentication
     "axes.middleware.AxesMiddleware",
 ]
@@ -112,6 +116,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.roles",
+                "notifications.context_processors.unread_notifications",
                 "core.context_processors.site_licences",
             ],
         },
@@ -156,7 +161,26 @@ else:
 CELERY_BROKER_DIR = VAR_DIR / "broker"
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {"visibility_timeout": 3600}
+    # A task whose worker died (acks_late: never acknowledged) goes back to the queue once it
+    # has been out this long; it must exceed CELERY_TASK_TIME_LIMIT, or a slow task would run
+    # twice at once. The sweep that puts such tasks back runs every restore interval.
+    _visibility_timeout = env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
+        "visibility_timeout": _visibility_timeout,
+        "unacked_restore_interval": max(1, min(60, _visibility_timeout // 2)),
+        "unacked_restore_throttle": 1,
+        # A Redis gone without closing the connection must not hold a request (or the
+        # outbox relay after its commit) forever.
+        "socket_timeout": 5,
+        "socket_connect_timeout": 2,
+        # A publish to a Redis that refuses connections gives up at once instead of retrying
+        # for about 6 s inside the request: the outbox row waits for the next relay. (The
+        # worker's own reconnect loop has its own limits, broker_connection_max_retries.)
+        "max_retries": 1,
+        "interval_start": 0,
+        "interval_step": 0.2,
+        "interval_max": 0.5,
+    }
 else:
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -166,6 +190,8 @@ else:
         "control_folder": str(CELERY_BROKER_DIR / "control"),
         "store_processed": False,
     }
+# Where tasks go unless routed: a site that runs several deployments on one Redis names its own.
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 CELERY_RESULT_BACKEND = "django-db"
 CELERY_RESULT_EXTENDED = True
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -186,6 +212,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "hospital.tasks.expire_unpaid_appointments",
         "schedule": timedelta(minutes=1),
     },
+    "hospital-expire-unpaid-house-calls": {
+        "task": "hospital.tasks.expire_unpaid_house_calls",
+        "schedule": timedelta(minutes=5),
+    },
     "hospital-mark-no-shows": {
         "task": "hospital.tasks.mark_no_shows",
         "schedule": timedelta(minutes=5),
@@ -194,8 +224,23 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "hospital.tasks.generate_slots",
         "schedule": timedelta(hours=6),
     },
+    # Expert requests not confirmed within the tier's promise are refunded; unpaid ones lapse.
+    "hospital-expire-expert-requests": {
+        "task": "hospital.tasks.expire_expert_requests",
+        "schedule": timedelta(minutes=1),
+    },
     "hospital-alert-unclaimed-quick-consults": {
         "task": "hospital.tasks.alert_unclaimed_quick_consults",
+        "schedule": timedelta(minutes=1),
+    },
+    # Access already ends at expires_at; the scan marks them and tells the doctors.
+    "hospital-expire-mdt-consultations": {
+        "task": "hospital.tasks.expire_mdt_consultations",
+        "schedule": timedelta(minutes=5),
+    },
+    # Outbox rows written while the broker was down (core.outbox).
+    "core-relay-outbox": {
+        "task": "core.tasks.relay_outbox",
         "schedule": timedelta(minutes=1),
     },
     # Requests only ever read their own key; old keys are swept here, not on every request.
@@ -227,6 +272,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "audit.tasks.checkpoint_access_log",
         "schedule": timedelta(hours=1),
     },
+    # Reminders are rows found due by this scan, never far-future Celery ETAs.
+    "notifications-dispatch-due": {
+        "task": "notifications.tasks.dispatch_due_notifications",
+        "schedule": timedelta(minutes=1),
+    },
     "notifications-fail-stuck-deliveries": {
         "task": "notifications.tasks.fail_stuck_deliveries",
         "schedule": timedelta(minutes=5),
@@ -246,12 +296,44 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "insurance.tasks.refresh_pending_settlements",
         "schedule": timedelta(minutes=5),
     },
+    # The day's payout run: approved claims are reimbursed in one batch a day, as insurers
+    # pay; a payout the gateway refused is tried again the next day (or at once from the admin).
+    "insurance-pay-out-approved-claims": {
+        "task": "insurance.tasks.pay_out_approved_claims",
+        "schedule": crontab(hour=16, minute=0),
+    },
+    # Medication schedule (dose reminders are scheduled notices, sent by the notifications
+    # scan): doses past their window marked missed; refill and follow-up reminders hourly,
+    # each sent once a supply or visit (an hourly run catches up a missed one the same day).
+    "hospital-mark-missed-medication-doses": {
+        "task": "hospital.tasks.mark_missed_medication_doses",
+        "schedule": timedelta(minutes=5),
+    },
+    "hospital-send-medication-refill-reminders": {
+        "task": "hospital.tasks.send_medication_refill_reminders",
+        "schedule": timedelta(hours=1),
+    },
+    "hospital-send-follow-up-reminders": {
+        "task": "hospital.tasks.send_follow_up_reminders",
+        "schedule": timedelta(hours=1),
+    },
+    # Doctor-set device test reminders, booked ahead as scheduled notices (hourly: a missed
+    # run catches up, a repeated one books nothing twice).
+    "hospital-plan-device-test-reminders": {
+        "task": "hospital.tasks.plan_device_test_reminders",
+        "schedule": timedelta(hours=1),
+    },
     # Health bonuses for the month before, once its last day's readings are in.
     "hospital-grant-health-incentives": {
         "task": "hospital.tasks.grant_health_incentives",
         "schedule": crontab(day_of_month=1, hour=2, minute=0),
     },
 }
+# --- notifications ------------------------------------------------------------------------
+# The SMS provider's adapter (notifications.sms.SmsGateway); the console one prints messages.
+SMS_PROVIDER = env.str("SMS_PROVIDER", default="notifications.sms.ConsoleSmsGateway")
+# The WeChat subscription-message adapter (notifications.wechat.WechatGateway), same shape.
+WECHAT_PROVIDER = env.str("WECHAT_PROVIDER", default="notifications.wechat.ConsoleWechatGateway")
 # --- insurance ----------------------------------------------------------------------------
 # The medical-insurance centre's adapter; the built-in simulator acts as the centre.
 INSURANCE_GATEWAY = env.str("INSURANCE_GATEWAY", default="insurance.gateway.simulator.Simulator")
@@ -259,6 +341,12 @@ INSURANCE_GATEWAY = env.str("INSURANCE_GATEWAY", default="insurance.gateway.simu
 INSURANCE_GATEWAY_SIMULATE_UNCONFIRMED = env.bool(
     "INSURANCE_GATEWAY_SIMULATE_UNCONFIRMED", default=False
 )
+# Online sales settle through the mobile-payment chain (6201 upload fees → 6202 payment order →
+# 6203 refund); "counter" settles them with 2206 / 2207 / 2601 where the region's centre has not
+# opened mobile payment.
+INSURANCE_SETTLEMENT_CHAIN = env.str("INSURANCE_SETTLEMENT_CHAIN", default="mobile")
+if INSURANCE_SETTLEMENT_CHAIN not in ("mobile", "counter"):
+    raise ImproperlyConfigured("INSURANCE_SETTLEMENT_CHAIN is mobile or counter.")
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
 
@@ -306,21 +394,38 @@ HEADLESS_TOKEN_STRATEGY = "accounts.authentication.SessionTokenStrategy"  # noqa
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Xinglin"
 
-# Session idle timeouts, in seconds, by kind of account.
+# Session limits, in seconds. Staff (doctors, pharmacists, claims officers, operators) read and
+# change many patients' records, often on shared ward and pharmacy workstations: a screen left
+# signed in is the likeliest way someone else acts in their name, so their sessions end after 15
+# idle minutes and, however active, 12 hours after signing in (a shift; a longer session is one
+# nobody is watching). Patients keep the normal session: 30 idle minutes, renewed while used.
 SESSION_IDLE_TIMEOUT_STAFF = env.int("SESSION_IDLE_TIMEOUT_STAFF", default=15 * 60)
+SESSION_ABSOLUTE_LIMIT_STAFF = env.int("SESSION_ABSOLUTE_LIMIT_STAFF", default=12 * 60 * 60)
 SESSION_IDLE_TIMEOUT_PATIENT = env.int("SESSION_IDLE_TIMEOUT_PATIENT", default=30 * 60)
 SESSION_COOKIE_AGE = 12 * 60 * 60
 # Sessions are read on every signed-in request (browser cookie or app session token): from the
 # shared cache, falling back to the database, which stays the record (logins survive a cache
-# flush). Logging out deletes both.
+# flush). Logging out, changing the password or disabling the account deletes every session of
+# the account from both (accounts.services.account_sessions_end).
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
-AXES_FAILURE_LIMIT = 5
-AXES_COOLOFF_TIME = timedelta(minutes=30)
+# Login lockout (accounts.services.login_attempt_begin), on the web login, the app API login and
+# password confirmations: five attempts for one email address from one client address, then
+# that pair is locked for 30 minutes. Five is enough for a person who mistypes; counted in a
+# locked database row, so concurrent attempts cannot get past it, and keyed by the address the
+# trusted proxies saw (TRUSTED_PROXY_COUNT), so a forged X-Forwarded-For neither dodges nor
+# resets it. allauth's own rate limits (ACCOUNT_RATE_LIMITS, in the cache) stay as a softer
+# limit per address and per account across addresses.
+LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+LOGIN_LOCKOUT_DURATION = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=30))
+
+AXES_HANDLER = "accounts.admin_login.AdminLoginLockoutHandler"
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = LOGIN_LOCKOUT_DURATION
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_RESET_ON_SUCCESS = True
-# Axes guards the admin login; allauth's own rate limits guard the account pages and API.
+# Axes guards the admin login; the login lockout above guards the account pages and app API.
 AXES_ONLY_ADMIN_SITE = True
 AXES_IPWARE_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
@@ -391,6 +496,18 @@ SPECTACULAR_SETTINGS = {
         "SettlementStatusEnum": "insurance.models.Settlement.Status",
         "ClaimReviewReasonEnum": "insurance.models.Claim.ReviewReason",
         "ClaimLineDecisionEnum": "insurance.models.ClaimLine.Decision",
+        "MdtStatusEnum": "hospital.consultations.models.MdtConsultation.Status",
+        "MdtInvitationStatusEnum": "hospital.consultations.models.MdtInvitation.Status",
+        "ReferralStatusEnum": "hospital.consultations.models.Referral.Status",
+        "ReferralOutcomeEnum": "hospital.consultations.models.Referral.Outcome",
+        "FindingInterventionOutcomeEnum": (
+            "hospital.prescriptions.models.FindingIntervention.Outcome"
+        ),
+        "HouseCallStatusEnum": "hospital.housecalls.models.HouseCall.Status",
+        "HouseCallCancelledByEnum": "hospital.housecalls.models.HouseCall.CancelledBy",
+        "HouseCallTriageOutcomeEnum": "hospital.housecalls.models.HouseCall.TriageOutcome",
+        "WechatSubscriptionModeEnum": "notifications.models.WechatSubscription.Mode",
+        "ModeEnum": "hospital.doctors.models.ConsultationMode",
     },
 }
 
@@ -492,6 +609,26 @@ LOGGING = {
     },
 }
 
+# --- retention ----------------------------------------------------------------------------
+# How long each kind of record is kept at least, in years. Nothing here deletes them: the API and
+# the admin offer no delete for these (void, cancel or archive instead; tests/security/
+# test_retention.py), and a deployment archives them once the period has passed.
+#   consultation: 医疗机构病历管理规定 (2013) art. 29, outpatient records 15 years after the
+#     last visit
+#   prescription: kept with the outpatient record (the 处方管理办法 art. 50 minimum is 1–3 years)
+#   order: 药品经营质量管理规范 (GSP) and 药品网络销售监督管理办法, sales records 5 years
+#   settlement, claim, payment: 会计档案管理办法 (2015) art. 14, accounting vouchers 30 years
+#   access_log: kept as long as the longest-kept records it is about
+RETENTION_YEARS = {
+    "consultation": 15,
+    "prescription": 15,
+    "order": 5,
+    "settlement": 30,
+    "claim": 30,
+    "payment": 30,
+    "access_log": 30,
+}
+
 # --- domain -------------------------------------------------------------------------------
 # Payment gateways by name. Each signs its callbacks with its own secret; real Alipay/WeChat Pay
 # adapters are added here next to the sandbox (payments.providers).
@@ -502,6 +639,8 @@ PAYMENT_PROVIDERS = {
         "webhook_secret": env.str("PAYMENT_SANDBOX_SECRET", default=f"sandbox:{SECRET_KEY}"),
     },
 }
+# The sandbox refuses every payout when set: how a failed payout looks, and its retry.
+PAYMENT_SANDBOX_PAYOUTS_FAIL = env.bool("PAYMENT_SANDBOX_PAYOUTS_FAIL", default=False)
 
 # --- licences and legal texts -------------------------------------------------------------
 # What a Chinese internet hospital and online pharmacy must show on every page (templates/

@@ -44,6 +44,7 @@ urlpatterns = [
     path("accounts/", include("accounts.allauth_urls")),
     path("", include("core.urls")),
     path("", include("accounts.urls")),
+    path("", include("notifications.urls")),
     path("", include("payments.urls")),
     path("", include("insurance.urls")),
     path("", include("hospital.urls")),

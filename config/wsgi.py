@@ -4,11 +4,14 @@ import os
 from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-application = get_wsgi_application()
 
-from core.secret_key import secret_key_require  # noqa: E402 - needs the settings loaded
+from core.secret_key import secret_key_require
 
+# Refused before the apps and the middleware load: a worker without its key stops at once and
+# says why, whatever else in its environment is missing.
 secret_key_require("serving web requests")
+
+application = get_wsgi_application()
 
 # The routes, and every view module with them, are loaded now rather than by the first request;
 # then all that was loaded, which lives as long as the worker, is frozen: left out of the cyclic

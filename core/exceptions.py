@@ -2,6 +2,24 @@
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.db.utils import InterfaceError, OperationalError
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+StrOrPromise = str | Promise
+
+UNAVAILABLE_MESSAGE = _("The service is temporarily unavailable; try again later.")
+
+# The database cannot be reached (restarting, failing over, out of connections): a state that
+# passes by itself, so the answer is 503 with Retry-After, not a fault of ours (500).
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
+RETRY_AFTER_SECONDS = 5
+
+
+def database_unavailable_body() -> dict[str, str]:
+    return {"detail": str(UNAVAILABLE_MESSAGE), "code": "service_unavailable"}
+
 
 class DomainError(Exception):
     """A rule of the domain refused the operation; the message tells the person what to do.
@@ -11,6 +29,9 @@ class DomainError(Exception):
 
     status_code = 400
     code = "invalid"
+    # For a fault of ours (5xx): what a person is told in production, where `message` (which
+    # may name files, hosts or settings) goes only to the operators' log.
+    public_message: StrOrPromise = ""
 
     def __init__(self, message: str, *, field: str | None = None, code: str | None = None):
         super().__init__(message)
@@ -18,6 +39,13 @@ class DomainError(Exception):
         self.field = field
         if code:
             self.code = code
+
+    def message_for_people(self) -> str:
+        """The message to show: the domain's own for a refusal (4xx), a generic one for a
+        fault of ours (5xx) unless DEBUG."""
+        if self.status_code < 500 or settings.DEBUG:
+            return self.message
+        return str(self.public_message or UNAVAILABLE_MESSAGE)
 
 
 class NotAllowed(DomainError):

@@ -72,3 +72,20 @@ class RequestLimitsMiddleware:
                 status=413,
             )
         return self.get_response(request)
+
+
+class NoStoreMiddleware:
+    """Tells browsers and proxies to keep no copy of any response the application itself
+    renders: pages, API answers and PDFs carry health records, prescriptions, orders and
+    payments, and a shared computer's back button or a proxy must not show them to the next
+    person. A view that states its own caching keeps it. Static files never get here:
+    WhiteNoise answers them before this middleware, with their long-lived caching."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if "Cache-Control" not in response:
+            response["Cache-Control"] = "private, no-store"
+        return response

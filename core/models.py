@@ -57,3 +57,35 @@ class StatusChangeEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_status or '∅'} → {self.to_status}"
+
+
+class OutboxMessage(models.Model):
+    """Work for the Celery worker, written in the same transaction as the change that calls for
+    it, so that a broker down at commit time delays the work instead of losing it.
+
+    The relay (right after commit, then every minute from beat) publishes the rows not yet sent;
+    a row may be published twice (a relay that dies between publishing and marking), so every
+    task it names does nothing twice.
+    """
+
+    task_name = models.CharField(_("task"), max_length=200)
+    kwargs = models.JSONField(_("arguments"), default=dict)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    last_error = models.CharField(_("last error"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("outbox message")
+        verbose_name_plural = _("outbox messages")
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(sent_at__isnull=True),
+                name="outbox_unsent_by_age",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task_name} ({'sent' if self.sent_at else 'unsent'})"

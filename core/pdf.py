@@ -7,6 +7,13 @@ asking for a PDF answers 503 with a clear message instead of failing at start-up
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from django.http import HttpResponse
+from django.utils.translation import gettext as _
+
 from core.exceptions import DomainError
 
 
@@ -23,6 +30,39 @@ def html_to_pdf(html: str) -> bytes:
             "PDF rendering is not available on this server (install Pango and a CJK font)."
         ) from error
     return HTML(string=html).write_pdf()
+
+
+def pdf_attachment(pdf: bytes, *, filename: str, inline: bool = False) -> HttpResponse:
+    """A health document as a download: never kept by a browser or a proxy cache."""
+    response = HttpResponse(pdf, content_type="application/pdf")
+    disposition = "inline" if inline else "attachment"
+    response["Content-Disposition"] = f'{disposition}; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def pdf_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """For a page that answers with a PDF: where this server cannot render one, the person is
+    told so (503) instead of meeting a server error. The API's views answer the same refusal
+    as JSON through the API's error handler."""
+
+    @functools.wraps(view)
+    def wrapper(request: Any, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except PdfRenderingUnavailable:
+            response = HttpResponse(
+                _(
+                    "The PDF cannot be made on this server at the moment; "
+                    "the page shows the same document."
+                ),
+                status=503,
+                content_type="text/plain; charset=utf-8",
+            )
+            response["Cache-Control"] = "private, no-store"
+            return response
+
+    return wrapper
 
 
 def plain_text_pdf(lines: list[str]) -> bytes:

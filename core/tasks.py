@@ -21,3 +21,11 @@ def ping(token: str) -> str:
 @shared_task(acks_late=True, ignore_result=True)
 def expire_idempotency_keys() -> int:
     return idempotency_keys_expire()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def relay_outbox() -> int:
+    """Periodic: publishes outbox rows written while the broker was down."""
+    from core.outbox import outbox_relay
+
+    return outbox_relay()

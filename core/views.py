@@ -2,19 +2,31 @@
 
 from __future__ import annotations
 
+import logging
 import os
+import sys
 import time
 from collections.abc import Callable
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.views import defaults
 from django.views.decorators.cache import never_cache
 
 from config.celery import app as celery_app
 from config.celery import ensure_broker_folders
+from core.exceptions import (
+    DATABASE_UNAVAILABLE,
+    RETRY_AFTER_SECONDS,
+    UNAVAILABLE_MESSAGE,
+    database_unavailable_body,
+)
+
+logger = logging.getLogger(__name__)
 
 
 def _is_api(request: HttpRequest) -> bool:
@@ -28,7 +40,21 @@ def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     return defaults.page_not_found(request, exception)
 
 
+def database_unavailable(request: HttpRequest) -> HttpResponse:
+    """JSON for the API, a page that needs neither the database nor a template otherwise."""
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    if _is_api(request):
+        return JsonResponse(database_unavailable_body(), status=503, headers=headers)
+    message = escape(str(UNAVAILABLE_MESSAGE))
+    page = f"<!doctype html><title>503</title><h1>503</h1><p>{message}</p>"
+    return HttpResponse(page, status=503, headers=headers)
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
+    # Django calls this handler inside its `except` block, so the exception is at hand; a
+    # database error raised outside a view (sessions, authentication) arrives only here.
+    if isinstance(sys.exc_info()[1], DATABASE_UNAVAILABLE):
+        return database_unavailable(request)
     if _is_api(request):
         return JsonResponse(
             {"detail": _("Internal server error."), "code": "server_error"}, status=500
@@ -80,7 +106,14 @@ def readyz(request: HttpRequest) -> JsonResponse:
         try:
             check()
         except Exception as error:
-            results[name] = {"ok": False, "error": f"{type(error).__name__}: {error}"[:300]}
+            # The message can name hosts, ports and users; only the operators' log (and a
+            # developer's DEBUG page) gets it, the public probe names the kind of failure.
+            logger.warning("readiness check %s failed: %r", name, error)
+            detail = f"{type(error).__name__}: {error}"[:300]
+            results[name] = {
+                "ok": False,
+                "error": detail if settings.DEBUG else type(error).__name__,
+            }
         else:
             results[name] = {"ok": True}
         results[name]["ms"] = round((time.monotonic() - started) * 1000, 1)

@@ -1,12 +1,13 @@
 """The one exception handler for every API view.
 
 validation → 400 with field errors; malformed JSON → 400; not found / not yours → 404;
-domain state conflict → 409; throttled → 429. Each answer is JSON with a `detail` a person can
-read and a machine-readable `code`.
+domain state conflict → 409; throttled → 429; database unreachable → 503. Each answer is JSON
+with a `detail` a person can read and a machine-readable `code`.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -16,14 +17,31 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from core.exceptions import DomainError
+from core.exceptions import (
+    DATABASE_UNAVAILABLE,
+    RETRY_AFTER_SECONDS,
+    DomainError,
+    database_unavailable_body,
+)
+
+logger = logging.getLogger(__name__)
 
 
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, DATABASE_UNAVAILABLE):
+        logger.error("database unavailable: %s: %s", type(exc).__name__, exc)
+        return Response(
+            database_unavailable_body(),
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )
     if isinstance(exc, DomainError):
-        body: dict[str, Any] = {"detail": exc.message, "code": exc.code}
+        message = exc.message_for_people()
+        if message != exc.message:
+            logger.error("%s answered %s: %s", exc.code, exc.status_code, exc.message)
+        body: dict[str, Any] = {"detail": message, "code": exc.code}
         if exc.field:
-            body["errors"] = {exc.field: [exc.message]}
+            body["errors"] = {exc.field: [message]}
         return Response(body, status=exc.status_code)
     if isinstance(exc, DjangoValidationError):
         errors = (
