@@ -14,6 +14,7 @@ from allauth.account.models import EmailAddress
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
+import hospital.tasks  # noqa: F401  (every domain's notice kinds, which the demo chooses among)
 from accounts.demo import DEMO_DOCTOR_NAME
 from accounts.models import User
 from accounts.roles import Role
@@ -21,10 +22,13 @@ from accounts.services import user_assign_role
 from hospital.booking.models import WeeklyAvailability
 from hospital.booking.services.schedules import slots_generate
 from hospital.consultations.demo import seed_consultation_demo
+from hospital.consultations.demo_care_team import seed_care_team_demo
+from hospital.doctors.demo import seed_tier_demo
 from hospital.doctors.models import Credential, Department, DoctorProfile, DoctorService
+from hospital.housecalls.demo import seed_house_call_demo
 from hospital.prescriptions.demo import seed_prescription_demo
 from hospital.prescriptions.demo_review import seed_review_demo
-from hospital.records.demo import seed_record_demo
+from hospital.records.demo import seed_record_demo, seed_reminder_demo
 
 DEMO_DOCTOR_EMAIL = "doctor@xinglin.test"
 DEMO_PASSWORD = "Xinglin-demo-2026"  # noqa: S105  (demo only, published in the README)
@@ -297,7 +301,11 @@ def seed_demo_data(*, stdout: Any) -> None:
         stdout.write(f"  {'created' if created else 'kept'} doctor {name} <{email}>")
     opened = slots_generate(days_ahead=7)
     stdout.write(f"  opened {opened} slots for the coming week")
+    seed_tier_demo(stdout=stdout)
     seed_consultation_demo(stdout=stdout)
     seed_record_demo(stdout=stdout)
+    seed_house_call_demo(stdout=stdout)
     seed_prescription_demo(stdout=stdout)
     seed_review_demo(stdout=stdout)
+    seed_care_team_demo(stdout=stdout)
+    seed_reminder_demo(stdout=stdout)

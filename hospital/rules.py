@@ -21,8 +21,8 @@ DEFAULTS: dict[str, Any] = {
     "SLOT_DAYS_AHEAD": 14,
     # A doctor practises only with at least this many years of practice.
     "MIN_YEARS_OF_PRACTICE": 3,
-    # Doctors are warned this many days before a credential expires.
-    "CREDENTIAL_EXPIRY_WARNING_DAYS": 30,
+    # Doctors are warned this many days before a credential expires, once at each.
+    "CREDENTIAL_EXPIRY_WARNING_DAYS": (30, 7),
     # Credential scans: largest size and the types accepted (sniffed from the content).
     "CREDENTIAL_SCAN_MAX_BYTES": 10 * 1024 * 1024,
     # Booking window: how far ahead a slot may be booked.
@@ -76,13 +76,17 @@ DEFAULTS: dict[str, Any] = {
         "systolic": {"low": "90", "high": "140", "critical_high": "180"},
         "diastolic": {"low": "60", "high": "90", "critical_high": "120"},
         "heart_rate": {"critical_low": "40", "low": "50", "high": "100", "critical_high": "130"},
+        # Serum potassium (mmol/L) and eGFR (mL/min/1.73 m², KDIGO: below 60 is reduced, below
+        # 15 kidney failure). Creatinine has no flag: its normal range depends on sex and muscle.
+        "potassium": {"critical_low": "2.5", "low": "3.5", "high": "5.5", "critical_high": "6.5"},
+        "egfr": {"critical_low": "15", "low": "60"},
     },
     # Prescriptions (处方管理办法, 互联网诊疗管理办法): most items on one prescription...
     "PRESCRIPTION_MAX_ITEMS": 5,
-    # ...days of supply normally; up to the chronic limit for a long-term drug; up to the
-    # stable-chronic limit only with a recorded reason.
+    # ...days of supply normally; beyond it (article 19) only a long-term drug for a chronic or
+    # geriatric condition, with the doctor's stated reason, and never beyond the long-term
+    # limit (长期处方管理规范: up to 12 weeks for a stable chronic patient).
     "PRESCRIPTION_MAX_SUPPLY_DAYS": 7,
-    "PRESCRIPTION_MAX_CHRONIC_SUPPLY_DAYS": 28,
     "PRESCRIPTION_MAX_LONG_TERM_SUPPLY_DAYS": 84,
     # Valid on the day of issue; the doctor may extend it to this many days after issue.
     "PRESCRIPTION_MAX_VALIDITY_DAYS": 3,
@@ -95,6 +99,44 @@ DEFAULTS: dict[str, Any] = {
     "PRESCRIPTION_REVIEW_LEASE": timedelta(minutes=10),
     # A prescription waiting for review this long raises an operators' alert (once).
     "PRESCRIPTION_REVIEW_OVERDUE_ALERT_AFTER": timedelta(minutes=30),
+    # Medication schedule: default local dose times by frequency code. Frequencies not listed
+    # (PRN, STAT) give no schedule; QW and QOD count their days from the delivery day.
+    "MEDICATION_DOSE_TIMES": {
+        "QD": ("08:00",),
+        "QAM": ("08:00",),
+        "QPM": ("18:00",),
+        "BID": ("08:00", "20:00"),
+        "Q12H": ("08:00", "20:00"),
+        "TID": ("08:00", "13:00", "19:00"),
+        "Q8H": ("06:00", "14:00", "22:00"),
+        "QID": ("08:00", "12:00", "16:00", "20:00"),
+        "Q6H": ("06:00", "12:00", "18:00", "00:00"),
+        "QN": ("21:00",),
+        "QHS": ("21:00",),
+        "QOD": ("08:00",),
+        "QW": ("08:00",),
+    },
+    # A dose not marked taken or skipped this long after it was due is missed.
+    "MEDICATION_DOSE_MISSED_AFTER": timedelta(hours=2),
+    # A dose may be marked taken at most this long before it is due.
+    "MEDICATION_DOSE_EARLY_WINDOW": timedelta(hours=2),
+    # A snooze lasts between these many minutes.
+    "MEDICATION_SNOOZE_MINUTES": (5, 120),
+    # An important dose's reminder repeats this often, at most this many times after the first.
+    "MEDICATION_IMPORTANT_REPEAT_EVERY": timedelta(minutes=15),
+    "MEDICATION_IMPORTANT_REPEATS": 4,
+    # A participant who has not had the consultation chat open for this long is away: a new
+    # message tells them (once per burst of messages).
+    "CONSULTATION_AWAY_AFTER": timedelta(minutes=10),
+    # Doctor-set device test reminders are booked this many days ahead by the daily scan.
+    "DEVICE_TEST_REMINDERS_AHEAD_DAYS": 2,
+    # Daily reminders (refill, follow-up) go out from this local hour on, not at midnight.
+    "DAILY_REMINDERS_FROM_HOUR": 8,
+    # A chronic supply with this many days left or fewer gets a refill reminder.
+    "MEDICATION_REFILL_DAYS_LEFT": 3,
+    # Adherence is measured over this many days; at or above the line is adherent (PDC ≥ 80 %).
+    "MEDICATION_ADHERENCE_WINDOW_DAYS": 30,
+    "MEDICATION_ADHERENCE_LINE": "0.80",
     # Values outside these bounds are typing errors, refused rather than flagged.
     "READING_PLAUSIBLE_RANGES": {
         "glucose_fasting": ("0.5", "60"),
@@ -105,7 +147,15 @@ DEFAULTS: dict[str, Any] = {
         "heart_rate": ("20", "300"),
         "weight": ("0.5", "400"),
         "height": ("20", "260"),
+        "creatinine": ("10", "3000"),
+        "egfr": ("1", "200"),
+        "potassium": ("1", "10"),
     },
+    # 会诊 (MDT): invited doctors may open the patient's record this long by default after the
+    # invitation, at most this long in all, and a 会诊 invites at most this many doctors.
+    "MDT_ACCESS_DEFAULT": timedelta(hours=72),
+    "MDT_ACCESS_MAX": timedelta(days=14),
+    "MDT_MAX_INVITED_DOCTORS": 5,
 }
 
 

@@ -1,6 +1,7 @@
 """Operators' admin for schedules, slots and appointments."""
 
 from django.contrib import admin, messages
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -8,11 +9,14 @@ from core.exceptions import DomainError
 from hospital.booking.models import (
     Appointment,
     AppointmentEvent,
+    ExpertRequest,
+    ExpertRequestEvent,
     ScheduleException,
     Slot,
     WeeklyAvailability,
 )
 from hospital.booking.services.appointments import appointment_cancel
+from hospital.booking.services.expert_requests import expert_requests_expire
 
 # Consultations register their admin in a module of their own; importing it here is what
 # makes admin autodiscovery find it.
@@ -84,3 +88,66 @@ class AppointmentAdmin(SimpleHistoryAdmin):
                 )
             except DomainError as error:
                 self.message_user(request, f"{appointment}: {error.message}", messages.WARNING)
+
+
+class ExpertRequestEventInline(admin.TabularInline):
+    model = ExpertRequestEvent
+    extra = 0
+    can_delete = False
+    readonly_fields = ["from_status", "to_status", "actor", "note", "created_at"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class PastPromiseFilter(admin.SimpleListFilter):
+    title = _("promise")
+    parameter_name = "promise"
+
+    def lookups(self, request, model_admin):
+        return [("overdue", _("Waiting past the promise"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "overdue":
+            return queryset.filter(
+                status=ExpertRequest.Status.WAITING, confirm_by__lte=timezone.now()
+            )
+        return queryset
+
+
+@admin.register(ExpertRequest)
+class ExpertRequestAdmin(SimpleHistoryAdmin):
+    """Requests for experts: who waits for an assistant, by when, and what became of each."""
+
+    list_display = [
+        "id",
+        "expert",
+        "patient",
+        "mode",
+        "status",
+        "fee",
+        "confirm_by",
+        "refund_amount",
+        "created_at",
+    ]
+    list_filter = ["status", PastPromiseFilter, "mode", "expert__department"]
+    search_fields = ["id", "expert__name", "patient__real_name", "requested_by__email"]
+    list_select_related = ["expert", "patient"]
+    readonly_fields = [f.name for f in ExpertRequest._meta.fields]
+    inlines = [ExpertRequestEventInline]
+    date_hierarchy = "created_at"
+    actions = ["refund_overdue"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Refund the requests waiting past their promise now"))
+    def refund_overdue(self, request, queryset):
+        changed = expert_requests_expire()
+        self.message_user(
+            request,
+            _("%(count)s requests closed (refunded or lapsed).") % {"count": changed},
+        )

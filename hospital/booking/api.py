@@ -13,8 +13,8 @@ from audit.services import access_log_record
 from core.api.serializers import ModelOutputSerializer
 from core.idempotency import idempotent
 from hospital.booking import selectors
-from hospital.booking.models import Appointment, Slot
-from hospital.booking.services import appointments
+from hospital.booking.models import Appointment, ExpertRequest, Slot
+from hospital.booking.services import appointments, expert_requests
 from hospital.booking.symptoms import suggest_departments
 from hospital.doctors import selectors as doctor_selectors
 from hospital.doctors.api import DepartmentOutput
@@ -293,6 +293,8 @@ class AppointmentRescheduleApi(APIView):
     )
     @idempotent
     def post(self, request: Request, pk: int) -> Response:
+        # Another account's appointment is a 404 whatever the body says.
+        selectors.appointment_get_for_account(account=request.user, appointment_id=pk)
         data = RescheduleInput(data=request.data)
         data.is_valid(raise_exception=True)
         new = appointments.appointment_reschedule(
@@ -318,3 +320,238 @@ class AppointmentPayApi(APIView):
                 {"appointment": appointment, "redirect_url": started.redirect_url}
             ).data
         )
+
+
+EXPERT_TAGS = ["expert requests"]
+
+
+class ExpertRequestInput(serializers.Serializer):
+    patient = serializers.IntegerField(min_value=1)
+    expert = serializers.IntegerField(min_value=1, help_text="A doctor of the expert tier.")
+    mode = serializers.ChoiceField(choices=ConsultationMode.choices)
+    visit_type = serializers.ChoiceField(choices=Appointment.VisitType.choices)
+    chief_complaint = serializers.CharField(max_length=1000)
+    preferred_times = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, default=""
+    )
+
+
+class ExpertRequestConfirmInput(serializers.Serializer):
+    slot = serializers.IntegerField(min_value=1, help_text="A free slot of the expert.")
+
+
+class ExpertRequestDeclineInput(serializers.Serializer):
+    reason = serializers.CharField(max_length=200)
+
+
+class ExpertRequestAppointmentOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.CharField()
+    starts_at = serializers.DateTimeField(source="slot.starts_at")
+    ends_at = serializers.DateTimeField(source="slot.ends_at")
+
+
+class ExpertRequestOutput(ModelOutputSerializer):
+    patient = AppointmentPatientOutput()
+    expert = AppointmentDoctorOutput()
+    status_display = serializers.CharField(source="get_status_display")
+    payment_status = serializers.CharField(source="payment.status", default=None)
+    appointment = ExpertRequestAppointmentOutput(allow_null=True)
+
+    class Meta:
+        model = ExpertRequest
+        fields = [
+            "id",
+            "status",
+            "status_display",
+            "patient",
+            "expert",
+            "mode",
+            "visit_type",
+            "chief_complaint",
+            "preferred_times",
+            "fee",
+            "payment_status",
+            "hold_expires_at",
+            "paid_at",
+            "confirm_by",
+            "appointment",
+            "decided_at",
+            "decline_reason",
+            "refund_amount",
+            "created_at",
+        ]
+
+
+class ExpertRequestPaymentOutput(serializers.Serializer):
+    request = ExpertRequestOutput()
+    redirect_url = serializers.CharField(help_text="Send the payer here to pay.")
+
+
+class ExpertRequestListCreateApi(GenericAPIView):
+    serializer_class = ExpertRequestOutput
+
+    @extend_schema(
+        operation_id="expert_request_list",
+        summary="The account's expert appointment requests",
+        parameters=[OpenApiParameter("status", str, enum=ExpertRequest.Status.values)],
+        tags=EXPERT_TAGS,
+    )
+    def get(self, request: Request) -> Response:
+        status = request.query_params.get("status", "")
+        if status and status not in ExpertRequest.Status.values:
+            return Response(
+                {
+                    "detail": "Invalid input.",
+                    "code": "invalid",
+                    "errors": {"status": [f"Choose one of {', '.join(ExpertRequest.Status)}."]},
+                },
+                status=400,
+            )
+        queryset = selectors.expert_request_list_for_account(account=request.user, status=status)
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(ExpertRequestOutput(page, many=True).data)
+
+    @extend_schema(
+        operation_id="expert_request_create",
+        summary="One tap to call an expert: ask for an appointment (the fee is paid up front; "
+        "confirmed by the expert's assistant within the tier's promise, or refunded)",
+        parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER)],
+        request=ExpertRequestInput,
+        responses={201: ExpertRequestOutput},
+        tags=EXPERT_TAGS,
+    )
+    @idempotent
+    def post(self, request: Request) -> Response:
+        data = ExpertRequestInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        created = expert_requests.expert_request_create(
+            account=request.user,
+            patient_id=v["patient"],
+            expert_id=v["expert"],
+            mode=v["mode"],
+            visit_type=v["visit_type"],
+            chief_complaint=v["chief_complaint"],
+            preferred_times=v["preferred_times"],
+        )
+        found = selectors.expert_request_get_for_account(
+            account=request.user, request_id=created.pk
+        )
+        return Response(ExpertRequestOutput(found).data, status=201)
+
+
+class ExpertRequestDetailApi(APIView):
+    @extend_schema(
+        operation_id="expert_request_retrieve", responses=ExpertRequestOutput, tags=EXPERT_TAGS
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        found = selectors.expert_request_get_for_account(account=request.user, request_id=pk)
+        return Response(ExpertRequestOutput(found).data)
+
+
+class ExpertRequestPayApi(APIView):
+    @extend_schema(
+        operation_id="expert_request_pay",
+        summary="Start paying a request's fee; returns where to send the payer",
+        request=None,
+        responses=ExpertRequestPaymentOutput,
+        tags=EXPERT_TAGS,
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        started = expert_requests.expert_request_pay(account=request.user, request_id=pk)
+        found = selectors.expert_request_get_for_account(account=request.user, request_id=pk)
+        return Response(
+            ExpertRequestPaymentOutput(
+                {"request": found, "redirect_url": started.redirect_url}
+            ).data
+        )
+
+
+class ExpertRequestCancelApi(APIView):
+    @extend_schema(
+        operation_id="expert_request_cancel",
+        summary="Withdraw a request not yet confirmed (a paid one is refunded in full)",
+        request=None,
+        responses=ExpertRequestOutput,
+        tags=EXPERT_TAGS,
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        expert_requests.expert_request_cancel(account=request.user, request_id=pk)
+        found = selectors.expert_request_get_for_account(account=request.user, request_id=pk)
+        return Response(ExpertRequestOutput(found).data)
+
+
+class AssistantRequestListApi(GenericAPIView):
+    serializer_class = ExpertRequestOutput
+
+    @extend_schema(
+        operation_id="assistant_expert_request_list",
+        summary="Requests to the experts this account assists (default: waiting, nearest "
+        "deadline first)",
+        parameters=[OpenApiParameter("status", str, enum=ExpertRequest.Status.values)],
+        tags=EXPERT_TAGS,
+    )
+    def get(self, request: Request) -> Response:
+        expert_requests.expert_request_check_assistant(user=request.user)
+        status = request.query_params.get("status", ExpertRequest.Status.WAITING)
+        if status not in ExpertRequest.Status.values:
+            return Response(
+                {
+                    "detail": "Invalid input.",
+                    "code": "invalid",
+                    "errors": {"status": [f"Choose one of {', '.join(ExpertRequest.Status)}."]},
+                },
+                status=400,
+            )
+        queryset = selectors.expert_request_queue_for_assistant(user=request.user, status=status)
+        page = self.paginate_queryset(queryset)
+        for patient_id in {r.patient_id for r in page or []}:
+            access_log_record(
+                actor=request.user,
+                patient_id=patient_id,
+                object_type="expert_request",
+                object_id=None,
+                action="list",
+                detail="assistant queue",
+            )
+        return self.get_paginated_response(ExpertRequestOutput(page, many=True).data)
+
+
+class AssistantRequestConfirmApi(APIView):
+    @extend_schema(
+        operation_id="assistant_expert_request_confirm",
+        summary="Book one of the expert's free slots for the request (once: a second "
+        "confirmation gets the same request back)",
+        request=ExpertRequestConfirmInput,
+        responses=ExpertRequestOutput,
+        tags=EXPERT_TAGS,
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        selectors.expert_request_get_for_assistant(user=request.user, request_id=pk)
+        data = ExpertRequestConfirmInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        expert_requests.expert_request_confirm(
+            assistant=request.user, request_id=pk, slot_id=data.validated_data["slot"]
+        )
+        found = selectors.expert_request_get_for_assistant(user=request.user, request_id=pk)
+        return Response(ExpertRequestOutput(found).data)
+
+
+class AssistantRequestDeclineApi(APIView):
+    @extend_schema(
+        operation_id="assistant_expert_request_decline",
+        summary="Decline the request with a reason (the fee is refunded in full)",
+        request=ExpertRequestDeclineInput,
+        responses=ExpertRequestOutput,
+        tags=EXPERT_TAGS,
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        selectors.expert_request_get_for_assistant(user=request.user, request_id=pk)
+        data = ExpertRequestDeclineInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        expert_requests.expert_request_decline(
+            assistant=request.user, request_id=pk, reason=data.validated_data["reason"]
+        )
+        found = selectors.expert_request_get_for_assistant(user=request.user, request_id=pk)
+        return Response(ExpertRequestOutput(found).data)

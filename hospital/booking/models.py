@@ -338,3 +338,154 @@ class AppointmentEvent(StatusChangeEvent):
     class Meta(StatusChangeEvent.Meta):
         verbose_name = _("appointment event")
         verbose_name_plural = _("appointment events")
+
+
+class ExpertRequest(models.Model):
+    """ "One tap to call a famous doctor": a patient asks for an appointment with an expert and
+    pays the fee up front; the expert's assistant confirms it into a booked slot within the
+    expert tier's promise, or declines it. Declined, withdrawn or not confirmed in time, the
+    fee goes back."""
+
+    class Status(models.TextChoices):
+        PENDING_PAYMENT = "pending_payment", _("Pending payment")
+        WAITING = "waiting", _("Waiting for the expert's assistant")
+        CONFIRMED = "confirmed", _("Confirmed")
+        DECLINED = "declined", _("Declined")
+        EXPIRED = "expired", _("Not confirmed in time")
+        CANCELLED = "cancelled", _("Withdrawn")
+        LAPSED = "lapsed", _("Unpaid")
+
+    S = Status
+    TRANSITIONS = TransitionTable(
+        {
+            S.PENDING_PAYMENT: {S.WAITING, S.CANCELLED, S.LAPSED},
+            S.WAITING: {S.CONFIRMED, S.DECLINED, S.EXPIRED, S.CANCELLED},
+            S.CONFIRMED: set(),
+            S.DECLINED: set(),
+            S.EXPIRED: set(),
+            S.CANCELLED: set(),
+            S.LAPSED: set(),
+        }
+    )
+    OPEN_STATUSES = (S.PENDING_PAYMENT, S.WAITING)
+
+    patient = models.ForeignKey(
+        "accounts.PatientProfile",
+        on_delete=models.PROTECT,
+        related_name="expert_requests",
+        verbose_name=_("patient"),
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="expert_requests",
+        verbose_name=_("requested by"),
+    )
+    expert = models.ForeignKey(
+        DoctorProfile,
+        on_delete=models.PROTECT,
+        related_name="expert_requests",
+        verbose_name=_("expert"),
+    )
+    mode = models.CharField(_("mode"), max_length=8, choices=ConsultationMode.choices)
+    visit_type = models.CharField(
+        _("visit type"), max_length=12, choices=Appointment.VisitType.choices
+    )
+    chief_complaint = models.TextField(_("chief complaint"), max_length=1000)
+    preferred_times = models.CharField(
+        _("preferred times"),
+        max_length=200,
+        blank=True,
+        help_text=_("When the patient would like the appointment, in their words."),
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.PENDING_PAYMENT
+    )
+    fee = models.DecimalField(_("fee"), max_digits=8, decimal_places=2)
+    payment = models.ForeignKey(
+        "payments.Payment",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("payment"),
+    )
+    hold_expires_at = models.DateTimeField(_("payable until"))
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    confirm_by = models.DateTimeField(
+        _("to be confirmed by"),
+        null=True,
+        blank=True,
+        help_text=_("The expert tier's promise: confirmed by then, or refunded."),
+    )
+    appointment = models.OneToOneField(
+        Appointment,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="expert_request",
+        verbose_name=_("appointment"),
+    )
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("handled by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decline_reason = models.CharField(_("reason for declining"), max_length=200, blank=True)
+    refund_amount = models.DecimalField(
+        _("refunded"), max_digits=8, decimal_places=2, default=Decimal("0.00")
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        verbose_name = _("expert appointment request")
+        verbose_name_plural = _("expert appointment requests")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "confirm_by"]),
+            models.Index(fields=["status", "hold_expires_at"]),
+            models.Index(fields=["expert", "status"]),
+        ]
+        constraints = [
+            # One open request per patient and expert: a second tap finds the first.
+            models.UniqueConstraint(
+                fields=["patient", "expert"],
+                condition=Q(status__in=["pending_payment", "waiting"]),
+                name="expert_request_one_open_per_patient_expert",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="confirmed") | Q(appointment__isnull=False),
+                name="expert_request_confirmed_has_appointment",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="declined") | ~Q(decline_reason=""),
+                name="expert_request_declined_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=Q(fee__gte=0) & Q(refund_amount__gte=0) & Q(refund_amount__lte=F("fee")),
+                name="expert_request_refund_within_fee",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.get_status_display()}"
+
+
+class ExpertRequestEvent(StatusChangeEvent):
+    request = models.ForeignKey(
+        ExpertRequest,
+        on_delete=models.CASCADE,
+        related_name="events",
+        verbose_name=_("expert appointment request"),
+    )
+
+    class Meta(StatusChangeEvent.Meta):
+        verbose_name = _("expert request event")
+        verbose_name_plural = _("expert request events")

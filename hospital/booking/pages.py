@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from itertools import groupby
 
 from django import forms
 from django.contrib import messages
@@ -18,12 +17,13 @@ from accounts.models import PatientProfile
 from audit.services import access_log_record
 from core.exceptions import DomainError
 from hospital.booking import selectors
+from hospital.booking.expert_pages import ExpertRequestForm
 from hospital.booking.models import Appointment, ScheduleException, Slot, Weekday
 from hospital.booking.services import appointments as appointment_services
 from hospital.booking.services import schedules
 from hospital.booking.symptoms import suggest_departments
 from hospital.doctors import selectors as doctor_selectors
-from hospital.doctors.models import ConsultationMode
+from hospital.doctors.models import ConsultationMode, DoctorProfile
 from hospital.doctors.services import doctor_practice_problems
 from hospital.rules import figure
 
@@ -157,22 +157,33 @@ def doctor_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 )
         except DomainError as error:
             messages.error(request, error.message)
-    slots = selectors.doctor_free_slots(doctor=doctor)
-    if reschedule is not None:
-        slots = slots.filter(mode=reschedule.mode)
-    days = [
-        (day, list(day_slots))
-        for day, day_slots in groupby(slots, key=lambda s: timezone.localtime(s.starts_at).date())
-    ]
+    days = selectors.doctor_free_slot_days(
+        doctor=doctor, mode=reschedule.mode if reschedule is not None else ""
+    )
+    # After a refused booking the day of the chosen time stays open with that time checked.
+    chosen_slot_id = doctor_selectors.id_from_text(request.POST.get("slot", ""))
+    open_day = next(
+        (d.day for d in days if any(s.pk == chosen_slot_id for s in d.slots)),
+        days[0].day if days else None,
+    )
     return render(
         request,
         "hospital/booking/doctor_detail.html",
         {
             "doctor": doctor,
             "days": days,
+            "open_day": open_day,
+            "chosen_slot_id": chosen_slot_id,
             "form": form,
             "patients": patients,
             "reschedule": reschedule,
+            "expert_form": ExpertRequestForm(
+                patients=patients, modes=[service.mode for service in doctor.services.all()]
+            )
+            # Offered only while someone is there to confirm it.
+            if doctor.tier == DoctorProfile.Tier.EXPERT
+            and doctor.assistants.filter(is_active=True).exists()
+            else None,
         },
     )
 

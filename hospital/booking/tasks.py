@@ -5,7 +5,7 @@ hospital/tasks.py)."""
 
 from celery import shared_task
 
-from hospital.booking.services import appointments, schedules
+from hospital.booking.services import appointments, expert_requests, schedules
 
 
 @shared_task(name="hospital.tasks.expire_unpaid_appointments", acks_late=True)
@@ -21,3 +21,8 @@ def mark_no_shows() -> int:
 @shared_task(name="hospital.tasks.generate_slots", acks_late=True)
 def generate_slots(doctor_id: int | None = None) -> int:
     return schedules.slots_generate(doctor_id=doctor_id)
+
+
+@shared_task(name="hospital.tasks.expire_expert_requests", acks_late=True)
+def expire_expert_requests() -> int:
+    return expert_requests.expert_requests_expire()

@@ -3,7 +3,7 @@
 
 from django.urls import path
 
-from hospital.booking import api, pages
+from hospital.booking import api, expert_pages, pages
 
 urlpatterns = [
     path("doctors/symptoms/", pages.symptom_check, name="symptom-check"),
@@ -12,6 +12,31 @@ urlpatterns = [
     path("appointments/<int:pk>/cancel/", pages.appointment_cancel, name="appointment-cancel"),
     path("appointments/<int:pk>/pay/", pages.appointment_pay, name="appointment-pay"),
     path("doctor/schedule/", pages.doctor_schedule, name="doctor-schedule"),
+    path(
+        "doctors/<int:pk>/expert-request/",
+        expert_pages.expert_request_new,
+        name="expert-request-new",
+    ),
+    path("expert-requests/", expert_pages.my_expert_requests, name="my-expert-requests"),
+    path(
+        "expert-requests/<int:pk>/pay/", expert_pages.expert_request_pay, name="expert-request-pay"
+    ),
+    path(
+        "expert-requests/<int:pk>/cancel/",
+        expert_pages.expert_request_cancel,
+        name="expert-request-cancel",
+    ),
+    path("assistant/expert-requests/", expert_pages.assistant_queue, name="assistant-queue"),
+    path(
+        "assistant/expert-requests/<int:pk>/confirm/",
+        expert_pages.assistant_confirm,
+        name="assistant-confirm",
+    ),
+    path(
+        "assistant/expert-requests/<int:pk>/decline/",
+        expert_pages.assistant_decline,
+        name="assistant-decline",
+    ),
 ]
 
 api_urlpatterns = [
@@ -30,4 +55,35 @@ api_urlpatterns = [
         name="appointment-reschedule",
     ),
     path("appointments/<int:pk>/pay/", api.AppointmentPayApi.as_view(), name="appointment-pay"),
+    path("expert-requests/", api.ExpertRequestListCreateApi.as_view(), name="expert-request-list"),
+    path(
+        "expert-requests/<int:pk>/",
+        api.ExpertRequestDetailApi.as_view(),
+        name="expert-request-detail",
+    ),
+    path(
+        "expert-requests/<int:pk>/pay/",
+        api.ExpertRequestPayApi.as_view(),
+        name="expert-request-pay",
+    ),
+    path(
+        "expert-requests/<int:pk>/cancel/",
+        api.ExpertRequestCancelApi.as_view(),
+        name="expert-request-cancel",
+    ),
+    path(
+        "assistant/expert-requests/",
+        api.AssistantRequestListApi.as_view(),
+        name="assistant-expert-request-list",
+    ),
+    path(
+        "assistant/expert-requests/<int:pk>/confirm/",
+        api.AssistantRequestConfirmApi.as_view(),
+        name="assistant-expert-request-confirm",
+    ),
+    path(
+        "assistant/expert-requests/<int:pk>/decline/",
+        api.AssistantRequestDeclineApi.as_view(),
+        name="assistant-expert-request-decline",
+    ),
 ]

@@ -289,3 +289,347 @@ class ConsultationDiagnosis(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.description}".strip()
+
+
+class MdtConsultation(models.Model):
+    """An inter-doctor consultation (会诊): the treating doctor asks specialists a question about
+    a patient. An invited doctor who accepted may open the patient's record while it is open
+    and not past `expires_at`; every read is in the access log the patient sees."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        CLOSED = "closed", _("Closed")
+        EXPIRED = "expired", _("Expired")
+
+    S = Status
+    TRANSITIONS = TransitionTable(
+        {S.OPEN: {S.CLOSED, S.EXPIRED}, S.CLOSED: set(), S.EXPIRED: set()}
+    )
+
+    consultation = models.ForeignKey(
+        Consultation,
+        on_delete=models.PROTECT,
+        related_name="mdt_consultations",
+        verbose_name=_("consultation"),
+    )
+    requested_by = models.ForeignKey(
+        DoctorProfile,
+        on_delete=models.PROTECT,
+        related_name="mdt_requested",
+        verbose_name=_("treating doctor"),
+    )
+    question = models.TextField(_("question"), max_length=2000)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=S.OPEN)
+    expires_at = models.DateTimeField(
+        _("access ends at"),
+        help_text=_("Invited doctors may open the record until then, or until it is closed."),
+    )
+    conclusion = models.TextField(_("conclusion"), max_length=5000, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        verbose_name = _("inter-doctor consultation (MDT)")
+        verbose_name_plural = _("inter-doctor consultations (MDT)")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "expires_at"])]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.get_status_display()}"
+
+
+class MdtEvent(StatusChangeEvent):
+    mdt = models.ForeignKey(
+        MdtConsultation, on_delete=models.CASCADE, related_name="events", verbose_name=_("MDT")
+    )
+
+    class Meta(StatusChangeEvent.Meta):
+        verbose_name = _("MDT event")
+        verbose_name_plural = _("MDT events")
+
+
+class MdtInvitation(models.Model):
+    """One specialist invited into a 会诊, and their answer."""
+
+    class Status(models.TextChoices):
+        INVITED = "invited", _("Invited")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+        ANSWERED = "answered", _("Opinion given")
+
+    S = Status
+    TRANSITIONS = TransitionTable(
+        {
+            S.INVITED: {S.ACCEPTED, S.DECLINED},
+            S.ACCEPTED: {S.ANSWERED},
+            S.DECLINED: set(),
+            S.ANSWERED: set(),
+        }
+    )
+    # Invitations whose doctor may open the patient's record while the 会诊 is open.
+    WITH_ACCESS = (S.ACCEPTED, S.ANSWERED)
+
+    mdt = models.ForeignKey(
+        MdtConsultation,
+        on_delete=models.PROTECT,
+        related_name="invitations",
+        verbose_name=_("MDT"),
+    )
+    doctor = models.ForeignKey(
+        DoctorProfile,
+        on_delete=models.PROTECT,
+        related_name="mdt_invitations",
+        verbose_name=_("invited doctor"),
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=S.INVITED)
+    opinion = models.TextField(_("opinion"), max_length=5000, blank=True)
+    decline_reason = models.CharField(_("reason for declining"), max_length=300, blank=True)
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    declined_at = models.DateTimeField(_("declined at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("invited at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        verbose_name = _("MDT invitation")
+        verbose_name_plural = _("MDT invitations")
+        ordering = ["id"]
+        indexes = [models.Index(fields=["doctor", "status"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["mdt", "doctor"], name="mdt_invitation_once_per_doctor"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="answered") | ~Q(opinion=""),
+                name="mdt_invitation_answer_has_opinion",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.doctor} · {self.get_status_display()}"
+
+
+class MdtInvitationEvent(StatusChangeEvent):
+    invitation = models.ForeignKey(
+        MdtInvitation,
+        on_delete=models.CASCADE,
+        related_name="events",
+        verbose_name=_("MDT invitation"),
+    )
+
+    class Meta(StatusChangeEvent.Meta):
+        verbose_name = _("MDT invitation event")
+        verbose_name_plural = _("MDT invitation events")
+
+
+class PartnerHospital(models.Model):
+    """A hospital we refer patients to for offline care (分诊转诊)."""
+
+    class Level(models.TextChoices):
+        PRIMARY = "primary", _("Primary (一级)")
+        SECONDARY = "secondary", _("Secondary (二级)")
+        TERTIARY = "tertiary", _("Tertiary (三级)")
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    level = models.CharField(_("level"), max_length=10, choices=Level.choices)
+    city = models.CharField(_("city"), max_length=50)
+    address = models.CharField(_("address"), max_length=200)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    is_active = models.BooleanField(_("takes referrals"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("partner hospital")
+        verbose_name_plural = _("partner hospitals")
+        ordering = ["city", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PartnerDepartment(models.Model):
+    """A department of a partner hospital. Where it holds offline clinic sessions in our
+    schedule, `clinic_doctor` is the doctor whose slots they are, so a referral can book one."""
+
+    hospital = models.ForeignKey(
+        PartnerHospital,
+        on_delete=models.PROTECT,
+        related_name="departments",
+        verbose_name=_("partner hospital"),
+    )
+    name = models.CharField(_("name"), max_length=100)
+    specialty = models.ForeignKey(
+        Department,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="partner_departments",
+        verbose_name=_("specialty"),
+    )
+    clinic_doctor = models.ForeignKey(
+        DoctorProfile,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="partner_clinics",
+        verbose_name=_("clinic doctor"),
+        help_text=_("The doctor whose slots in our schedule are this department's clinic."),
+    )
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    is_active = models.BooleanField(_("takes referrals"), default=True)
+
+    class Meta:
+        verbose_name = _("partner department")
+        verbose_name_plural = _("partner departments")
+        ordering = ["hospital__name", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["hospital", "name"], name="partner_department_unique_name"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.hospital.name} · {self.name}"
+
+
+class Referral(models.Model):
+    """A referral from a consultation to a partner hospital department, its letter, the
+    clinic slot booked for it, and the outcome the partner reports back."""
+
+    class Status(models.TextChoices):
+        ISSUED = "issued", _("Letter issued")
+        BOOKED = "booked", _("Clinic visit booked")
+        COMPLETED = "completed", _("Outcome recorded")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    class Outcome(models.TextChoices):
+        SEEN = "seen", _("Seen in clinic")
+        ADMITTED = "admitted", _("Admitted")
+        DECLINED = "declined", _("Declined by the partner")
+
+    S = Status
+    TRANSITIONS = TransitionTable(
+        {
+            S.ISSUED: {S.BOOKED, S.COMPLETED, S.CANCELLED},
+            S.BOOKED: {S.COMPLETED, S.CANCELLED},
+            S.COMPLETED: set(),
+            S.CANCELLED: set(),
+        }
+    )
+
+    consultation = models.ForeignKey(
+        Consultation,
+        on_delete=models.PROTECT,
+        related_name="referrals",
+        verbose_name=_("consultation"),
+    )
+    patient = models.ForeignKey(
+        "accounts.PatientProfile",
+        on_delete=models.PROTECT,
+        related_name="referrals",
+        verbose_name=_("patient"),
+    )
+    referring_doctor = models.ForeignKey(
+        DoctorProfile,
+        on_delete=models.PROTECT,
+        related_name="referrals_made",
+        verbose_name=_("referring doctor"),
+    )
+    partner_department = models.ForeignKey(
+        PartnerDepartment,
+        on_delete=models.PROTECT,
+        related_name="referrals",
+        verbose_name=_("referred to"),
+    )
+    reason = models.TextField(_("reason for referral"), max_length=2000)
+    clinical_summary = models.TextField(_("clinical summary"), max_length=5000, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=S.ISSUED)
+    appointment = models.OneToOneField(
+        Appointment,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="referral",
+        verbose_name=_("clinic appointment"),
+    )
+    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices, blank=True)
+    outcome_notes = models.TextField(_("outcome notes"), max_length=5000, blank=True)
+    outcome_recorded_at = models.DateTimeField(_("outcome recorded at"), null=True, blank=True)
+    outcome_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("outcome recorded by"),
+    )
+    created_at = models.DateTimeField(_("issued at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        verbose_name = _("referral")
+        verbose_name_plural = _("referrals")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["patient", "status"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="completed", outcome__in=["seen", "admitted", "declined"])
+                | (~Q(status="completed") & Q(outcome="")),
+                name="referral_outcome_once_completed",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.letter_number} → {self.partner_department}"
+
+    @property
+    def letter_number(self) -> str:
+        """The number printed on the letter, which the partner quotes back."""
+        issued = self.created_at.strftime("%Y%m%d") if self.created_at else "00000000"
+        return f"XL-ZZ-{issued}-{self.pk or 0:06d}"
+
+
+class ReferralEvent(StatusChangeEvent):
+    referral = models.ForeignKey(
+        Referral, on_delete=models.CASCADE, related_name="events", verbose_name=_("referral")
+    )
+
+    class Meta(StatusChangeEvent.Meta):
+        verbose_name = _("referral event")
+        verbose_name_plural = _("referral events")
+
+
+class ConsultationChatSeen(models.Model):
+    """When a participant last had the consultation's chat open: a message written while the
+    other side has been away longer than CONSULTATION_AWAY_AFTER notifies them."""
+
+    consultation = models.ForeignKey(
+        Consultation,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("consultation"),
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("user"),
+    )
+    seen_at = models.DateTimeField(_("last seen"))
+
+    class Meta:
+        verbose_name = _("chat last seen")
+        verbose_name_plural = _("chats last seen")
+        constraints = [
+            models.UniqueConstraint(fields=["consultation", "user"], name="chat_seen_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.consultation_id} {self.user_id} {self.seen_at:%Y-%m-%d %H:%M}"

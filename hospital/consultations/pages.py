@@ -20,13 +20,14 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.models import PatientProfile
-from audit.services import access_log_for_request
+from audit.services import access_log_for_request, access_log_nothing_read
 from core.exceptions import DomainError, NotFound
 from core.forms import form_first_error
+from core.pdf import pdf_page
 from hospital.booking import selectors as booking_selectors
 from hospital.consultations import selectors as consultation_selectors
 from hospital.consultations.models import Consultation, ConsultationMessage
-from hospital.consultations.services import calls, chat, clinical, visits
+from hospital.consultations.services import away, calls, chat, clinical, visits
 from hospital.consultations.summary import summary_context, summary_pdf_response
 from hospital.doctors import selectors as doctor_selectors
 from hospital.doctors.models import Department
@@ -217,6 +218,7 @@ def consultation_detail(request: HttpRequest, pk: int) -> HttpResponse:
     consultation = _consultation(request, pk)
     is_doctor = _is_doctor_of(consultation, request.user)
     page = consultation_selectors.consultation_messages_after(consultation=consultation, after=0)
+    away.consultation_chat_seen(consultation=consultation, user=request.user)
     context: dict[str, Any] = {
         "consultation": consultation,
         "is_doctor": is_doctor,
@@ -252,6 +254,10 @@ def consultation_detail(request: HttpRequest, pk: int) -> HttpResponse:
         context["refer_form"] = ReferForm()
         context["close_form"] = CloseForm()
         context["may_prescribe"] = clinical.consultation_may_prescribe(consultation)
+    context["mdts"] = consultation_selectors.mdt_list_for_consultation(consultation=consultation)
+    context["referrals"] = list(
+        consultation.referrals.select_related("partner_department__hospital")
+    )
     _log_read(request, consultation, "consultation page")
     return render(request, "hospital/consultations/detail.html", context)
 
@@ -267,6 +273,7 @@ def consultation_messages(request: HttpRequest, pk: int) -> HttpResponse:
     page = consultation_selectors.consultation_messages_after(
         consultation=consultation, after=after
     )
+    away.consultation_chat_seen(consultation=consultation, user=request.user)
     if page.messages:
         access_log_for_request(
             request,
@@ -276,6 +283,8 @@ def consultation_messages(request: HttpRequest, pk: int) -> HttpResponse:
             action="list",
             detail=f"messages {page.messages[0].pk}-{page.next_cursor}",
         )
+    else:
+        access_log_nothing_read()
     return render(
         request,
         "hospital/consultations/_poll.html",
@@ -335,6 +344,8 @@ def consultation_action(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     target = redirect("hospital:consultation-detail", pk=pk)
     form: forms.Form
+    if action != "claim":  # a waiting quick consult is claimed by a doctor not yet part of it
+        _consultation(request, pk, with_diagnoses=False)
     try:
         if action == "claim":
             visits.consultation_claim(doctor_user=user, consultation_id=pk)
@@ -457,6 +468,7 @@ def consultation_summary(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@pdf_page
 def consultation_summary_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     consultation = _consultation(request, pk)
     if consultation.status != Consultation.Status.CLOSED:
@@ -511,6 +523,7 @@ def doctor_consultations(request: HttpRequest) -> HttpResponse:
             "today": today,
             "queue": queue,
             "upcoming": upcoming,
+            "mdt_waiting": consultation_selectors.mdt_invitation_queue(doctor=doctor).count(),
             "now": timezone.now(),
         },
     )

@@ -7,13 +7,23 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.exceptions import NotFound
-from hospital.consultations.models import ACTIVE_STATUSES, Consultation, ConsultationMessage
+from hospital.consultations.models import (
+    ACTIVE_STATUSES,
+    Consultation,
+    ConsultationMessage,
+    MdtConsultation,
+    MdtInvitation,
+    PartnerDepartment,
+    Referral,
+)
 from hospital.doctors.models import DoctorProfile
+from hospital.doctors.rosters import doctor_is_on_duty
+from hospital.doctors.selectors import doctors_practising
 from hospital.rules import figure
 
 
@@ -53,6 +63,17 @@ def consultation_get_for_user(
         queryset = queryset.prefetch_related("diagnoses")
     consultation = queryset.first()
     if consultation is None:
+        raise NotFound(_("No such consultation."))
+    return consultation
+
+
+def consultation_get_for_treating_doctor(*, user: Any, consultation_id: int) -> Consultation:
+    """The consultation for its treating doctor; anyone else, the patient too, gets NotFound.
+    Routes only the treating doctor may use ask this before they read the request's body."""
+    consultation = consultation_get_for_user(
+        user=user, consultation_id=consultation_id, with_diagnoses=False
+    )
+    if consultation.doctor is None or consultation.doctor.user_id != getattr(user, "pk", None):
         raise NotFound(_("No such consultation."))
     return consultation
 
@@ -101,7 +122,10 @@ def consultation_message_get_for_user(
 
 
 def quick_consult_queue(*, doctor: DoctorProfile) -> QuerySet[Consultation]:
-    """Waiting quick consults of the doctor's department, oldest first."""
+    """Waiting quick consults of the doctor's department, oldest first; empty for a doctor not
+    on duty now (the queue is served by the full-time doctors on the roster)."""
+    if not doctor_is_on_duty(doctor=doctor):
+        return Consultation.objects.none()
     return (
         Consultation.objects.filter(
             department_id=doctor.department_id,
@@ -141,3 +165,142 @@ def follow_up_evidence_choices(*, consultation: Consultation) -> QuerySet[Any]:
     return document.objects.filter(
         patient_id=consultation.patient_id, status=document.Status.CURRENT
     ).order_by("-document_date", "-id")
+
+
+def _mdt_visible_to(user: Any) -> Q:
+    user_id = getattr(user, "pk", None)
+    return (
+        Q(requested_by__user_id=user_id)
+        | Q(invitations__doctor__user_id=user_id)
+        | Q(consultation__patient__account_id=user_id)
+    )
+
+
+def mdt_list_for_user(*, user: Any, role: str = "", status: str = "") -> QuerySet[MdtConsultation]:
+    """The 会诊 this doctor was invited to (role "invited") or asked for ("requested"); both
+    when no role is given. Newest first; invitations prefetched (constant queries)."""
+    user_id = getattr(user, "pk", None)
+    if role == "invited":
+        scope = Q(invitations__doctor__user_id=user_id)
+    elif role == "requested":
+        scope = Q(requested_by__user_id=user_id)
+    else:
+        scope = Q(requested_by__user_id=user_id) | Q(invitations__doctor__user_id=user_id)
+    queryset = (
+        MdtConsultation.objects.filter(pk__in=MdtConsultation.objects.filter(scope).values("pk"))
+        .select_related("consultation__patient", "consultation__department", "requested_by")
+        .prefetch_related(
+            Prefetch("invitations", queryset=MdtInvitation.objects.select_related("doctor"))
+        )
+        .order_by("-created_at", "-id")
+    )
+    if status:
+        queryset = queryset.filter(status=status)
+    return queryset
+
+
+def mdt_invitation_queue(*, doctor: DoctorProfile) -> QuerySet[MdtInvitation]:
+    """Invitations waiting for this doctor's answer in 会诊 still open: oldest first."""
+    return (
+        MdtInvitation.objects.filter(
+            doctor=doctor,
+            status__in=(MdtInvitation.Status.INVITED, MdtInvitation.Status.ACCEPTED),
+            mdt__status=MdtConsultation.Status.OPEN,
+            mdt__expires_at__gt=timezone.now(),
+        )
+        .select_related(
+            "mdt__consultation__patient", "mdt__consultation__department", "mdt__requested_by"
+        )
+        .order_by("created_at", "id")
+    )
+
+
+def mdt_get_for_user(*, user: Any, mdt_id: int) -> MdtConsultation:
+    """A 会诊 for its treating doctor, an invited doctor or the patient's account; anyone else
+    gets NotFound."""
+    mdt = (
+        MdtConsultation.objects.filter(_mdt_visible_to(user), pk=mdt_id)
+        .select_related(
+            "consultation__patient",
+            "consultation__department",
+            "consultation__doctor",
+            "requested_by",
+        )
+        .prefetch_related(
+            Prefetch("invitations", queryset=MdtInvitation.objects.select_related("doctor")),
+            "consultation__diagnoses",
+        )
+        .distinct()
+        .first()
+    )
+    if mdt is None:
+        raise NotFound(_("No such inter-doctor consultation."))
+    return mdt
+
+
+def mdt_list_for_consultation(*, consultation: Consultation) -> list[MdtConsultation]:
+    return list(
+        consultation.mdt_consultations.select_related("requested_by").prefetch_related(
+            Prefetch("invitations", queryset=MdtInvitation.objects.select_related("doctor"))
+        )
+    )
+
+
+def _referral_visible_to(user: Any) -> Q:
+    user_id = getattr(user, "pk", None)
+    return (
+        Q(patient__account_id=user_id)
+        | Q(referring_doctor__user_id=user_id)
+        | Q(partner_department__clinic_doctor__user_id=user_id)
+    )
+
+
+def _referrals() -> QuerySet[Referral]:
+    return Referral.objects.select_related(
+        "patient",
+        "referring_doctor",
+        "referring_doctor__department",
+        "partner_department__hospital",
+        "partner_department__clinic_doctor",
+        "appointment__slot",
+        "consultation__department",
+    )
+
+
+def referral_list_for_user(*, user: Any, status: str = "") -> QuerySet[Referral]:
+    """Referrals of the patients this account acts for, those this doctor wrote, and those to
+    the partner clinic this doctor holds."""
+    queryset = _referrals().filter(_referral_visible_to(user)).order_by("-created_at", "-id")
+    if status:
+        queryset = queryset.filter(status=status)
+    return queryset
+
+
+def referral_get_for_user(*, user: Any, referral_id: int) -> Referral:
+    """A referral for the patient's account, the referring doctor and the partner clinic's
+    doctor; operators, who record what partners report back, see every one."""
+    queryset = _referrals().prefetch_related("consultation__diagnoses").filter(pk=referral_id)
+    if not user.has_perm("hospital.view_referral"):
+        queryset = queryset.filter(_referral_visible_to(user))
+    referral = queryset.first()
+    if referral is None:
+        raise NotFound(_("No such referral."))
+    return referral
+
+
+def partner_departments_taking_referrals() -> QuerySet[PartnerDepartment]:
+    return (
+        PartnerDepartment.objects.filter(is_active=True, hospital__is_active=True)
+        .select_related("hospital", "specialty", "clinic_doctor")
+        .order_by("hospital__city", "hospital__name", "name")
+    )
+
+
+def mdt_doctor_choices(*, consultation: Consultation) -> QuerySet[DoctorProfile]:
+    """Doctors who may be invited: practising, other than the treating doctor."""
+    return (
+        doctors_practising()
+        .exclude(pk=consultation.doctor_id or 0)
+        .select_related("department")
+        .order_by("department__ordering", "name")
+    )

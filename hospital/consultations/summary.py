@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from audit.services import access_log_for_request
 from core.exceptions import Conflict
-from core.pdf import html_to_pdf
+from core.pdf import html_to_pdf, pdf_attachment
 from hospital.consultations.models import Consultation
 
 
@@ -45,7 +45,4 @@ def summary_pdf_response(request: Any, consultation: Consultation) -> HttpRespon
         action="export",
         detail="visit summary PDF",
     )
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="visit-summary-{consultation.pk}.pdf"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return pdf_attachment(pdf, filename=f"visit-summary-{consultation.pk}.pdf")

@@ -3,7 +3,9 @@ the hospital namespace) and the API (`api_urlpatterns`, under /api/v1/)."""
 
 from django.urls import path
 
-from hospital.consultations import pages
+from hospital.consultations import care_team_pages, pages
+from hospital.consultations.api import mdt as mdt_api
+from hospital.consultations.api import referrals as referral_api
 from hospital.consultations.api import views
 
 urlpatterns = [
@@ -31,6 +33,23 @@ urlpatterns = [
         name="appointment-consultation",
     ),
     path("doctor/consultations/", pages.doctor_consultations, name="doctor-consultations"),
+    path("doctor/mdt/", care_team_pages.mdt_queue, name="mdt-queue"),
+    path("consultations/<int:pk>/mdt/", care_team_pages.mdt_invite, name="mdt-invite"),
+    path("mdt/<int:pk>/", care_team_pages.mdt_detail, name="mdt-detail"),
+    path("mdt/<int:pk>/action/", care_team_pages.mdt_action, name="mdt-action"),
+    path(
+        "consultations/<int:pk>/referrals/new/",
+        care_team_pages.referral_new,
+        name="referral-new",
+    ),
+    path("referrals/", care_team_pages.referral_list, name="referral-list"),
+    path("referrals/<int:pk>/", care_team_pages.referral_detail, name="referral-detail"),
+    path("referrals/<int:pk>/action/", care_team_pages.referral_action, name="referral-action"),
+    path(
+        "referrals/<int:pk>/letter.pdf",
+        care_team_pages.referral_letter_pdf,
+        name="referral-letter-pdf",
+    ),
 ]
 
 api_urlpatterns = [
@@ -109,5 +128,45 @@ api_urlpatterns = [
         "quick-consults/next/",
         views.QuickConsultClaimNextApi.as_view(),
         name="quick-consult-claim-next",
+    ),
+    path(
+        "consultations/<int:pk>/mdt/", mdt_api.ConsultationMdtApi.as_view(), name="consultation-mdt"
+    ),
+    path("mdt/", mdt_api.MdtListApi.as_view(), name="mdt-list"),
+    path("mdt/<int:pk>/", mdt_api.MdtDetailApi.as_view(), name="mdt-detail"),
+    path("mdt/<int:pk>/accept/", mdt_api.MdtAcceptApi.as_view(), name="mdt-accept"),
+    path("mdt/<int:pk>/decline/", mdt_api.MdtDeclineApi.as_view(), name="mdt-decline"),
+    path("mdt/<int:pk>/opinion/", mdt_api.MdtOpinionApi.as_view(), name="mdt-opinion"),
+    path("mdt/<int:pk>/close/", mdt_api.MdtCloseApi.as_view(), name="mdt-close"),
+    path(
+        "partner-departments/",
+        referral_api.PartnerDepartmentListApi.as_view(),
+        name="partner-department-list",
+    ),
+    path(
+        "consultations/<int:pk>/referrals/",
+        referral_api.ConsultationReferralCreateApi.as_view(),
+        name="consultation-referral-create",
+    ),
+    path("referrals/", referral_api.ReferralListApi.as_view(), name="referral-list"),
+    path("referrals/<int:pk>/", referral_api.ReferralDetailApi.as_view(), name="referral-detail"),
+    path(
+        "referrals/<int:pk>/letter/",
+        referral_api.ReferralLetterApi.as_view(),
+        name="referral-letter",
+    ),
+    path(
+        "referrals/<int:pk>/slots/", referral_api.ReferralSlotsApi.as_view(), name="referral-slots"
+    ),
+    path("referrals/<int:pk>/book/", referral_api.ReferralBookApi.as_view(), name="referral-book"),
+    path(
+        "referrals/<int:pk>/outcome/",
+        referral_api.ReferralOutcomeApi.as_view(),
+        name="referral-outcome",
+    ),
+    path(
+        "referrals/<int:pk>/cancel/",
+        referral_api.ReferralCancelApi.as_view(),
+        name="referral-cancel",
     ),
 ]

@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
@@ -12,7 +13,16 @@ from core.exceptions import DomainError
 
 # Consultations register their admin in a module of their own; importing it here is what
 # makes admin autodiscovery find it.
-from hospital.doctors.models import Credential, Department, DoctorProfile, DoctorService
+from hospital.doctors.models import (
+    Credential,
+    Department,
+    DoctorProfile,
+    DoctorService,
+    DutyShift,
+    ExpertAssistant,
+    TierPolicy,
+)
+from hospital.doctors.rosters import duty_shift_problems, duty_shifts_copy_to_next_week
 from hospital.doctors.services import (
     credential_reject,
     credential_verify,
@@ -33,6 +43,13 @@ class DepartmentAdmin(admin.ModelAdmin):
 class DoctorServiceInline(admin.TabularInline):
     model = DoctorService
     extra = 0
+
+
+class ExpertAssistantInline(admin.TabularInline):
+    model = ExpertAssistant
+    extra = 0
+    autocomplete_fields = ["user"]
+    verbose_name_plural = _("assistants (experts only)")
 
 
 class CredentialInline(admin.TabularInline):
@@ -88,7 +105,7 @@ class DoctorProfileAdmin(SimpleHistoryAdmin):
     search_fields = ["name", "user__email", "specialties"]
     autocomplete_fields = ["user"]
     readonly_fields = ["is_suspended", "suspension_reason"]
-    inlines = [DoctorServiceInline, CredentialInline]
+    inlines = [DoctorServiceInline, ExpertAssistantInline, CredentialInline]
     actions = ["suspend", "reinstate"]
 
     @admin.display(boolean=True, description=_("may practise"))
@@ -207,3 +224,94 @@ class CredentialAdmin(SimpleHistoryAdmin):
             messages.SUCCESS if count else messages.WARNING,
         )
         return HttpResponseRedirect(request.get_full_path())
+
+
+@admin.register(TierPolicy)
+class TierPolicyAdmin(SimpleHistoryAdmin):
+    """The fee band and response promise of each tier, as patients are shown them."""
+
+    list_display = ["tier", "fee_floor", "fee_ceiling", "response_minutes", "description_zh"]
+    list_filter = ["tier"]
+    search_fields = ["description_zh", "description_en"]
+
+
+class DutyShiftForm(forms.ModelForm):
+    class Meta:
+        model = DutyShift
+        fields = ["doctor", "starts_at", "ends_at", "note"]
+
+    def clean(self):
+        cleaned = super().clean()
+        doctor, starts_at, ends_at = (
+            cleaned.get("doctor"),
+            cleaned.get("starts_at"),
+            cleaned.get("ends_at"),
+        )
+        if doctor and starts_at and ends_at:
+            problems = duty_shift_problems(
+                doctor=doctor, starts_at=starts_at, ends_at=ends_at, exclude_id=self.instance.pk
+            )
+            for field, message in problems.items():
+                self.add_error(field, message)
+        return cleaned
+
+
+class OnDutyNowFilter(admin.SimpleListFilter):
+    title = _("on duty")
+    parameter_name = "when"
+
+    def lookups(self, request, model_admin):
+        return [("now", _("Now")), ("upcoming", _("Upcoming")), ("past", _("Past"))]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        if self.value() == "now":
+            return queryset.filter(starts_at__lte=now, ends_at__gt=now)
+        if self.value() == "upcoming":
+            return queryset.filter(starts_at__gt=now)
+        if self.value() == "past":
+            return queryset.filter(ends_at__lte=now)
+        return queryset
+
+
+@admin.register(DutyShift)
+class DutyShiftAdmin(SimpleHistoryAdmin):
+    """The duty roster of full-time doctors (times in Asia/Shanghai): who serves the 24×7
+    quick-consult queue when."""
+
+    form = DutyShiftForm
+    list_display = ["doctor", "department", "starts_at", "ends_at", "note"]
+    list_filter = [OnDutyNowFilter, "doctor__department"]
+    search_fields = ["doctor__name", "note"]
+    list_select_related = ["doctor__department"]
+    autocomplete_fields = ["doctor"]
+    date_hierarchy = "starts_at"
+    actions = ["copy_to_next_week"]
+
+    @admin.display(description=_("department"), ordering="doctor__department__ordering")
+    def department(self, obj):
+        return obj.doctor.department
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "doctor":
+            kwargs["queryset"] = DoctorProfile.objects.filter(tier=DoctorProfile.Tier.FULL_TIME)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    @admin.action(description=_("Copy the selected shifts to the next week"))
+    def copy_to_next_week(self, request, queryset):
+        copied = duty_shifts_copy_to_next_week(
+            shift_ids=list(queryset.values_list("pk", flat=True))
+        )
+        self.message_user(
+            request,
+            ngettext("%(count)d shift copied.", "%(count)d shifts copied.", copied)
+            % {"count": copied},
+        )
+
+
+@admin.register(ExpertAssistant)
+class ExpertAssistantAdmin(admin.ModelAdmin):
+    list_display = ["expert", "user", "is_active", "created_at"]
+    list_filter = ["is_active"]
+    search_fields = ["expert__name", "user__email"]
+    autocomplete_fields = ["expert", "user"]

@@ -17,13 +17,20 @@ from rest_framework.views import APIView
 from core.api.serializers import ModelOutputSerializer
 from core.exceptions import NotFound
 from hospital.doctors import selectors
-from hospital.doctors.models import ConsultationMode, Credential, Department, DoctorProfile
+from hospital.doctors.models import (
+    ConsultationMode,
+    Credential,
+    Department,
+    DoctorProfile,
+    TierPolicy,
+)
 from hospital.doctors.selectors import credential_get_own, credential_list_own
 from hospital.doctors.services import (
     doctor_apply,
     doctor_credential_submit,
     doctor_practice_problems,
 )
+from hospital.doctors.tiers import tier_policy_list
 
 
 class DepartmentOutput(ModelOutputSerializer):
@@ -36,7 +43,12 @@ class DepartmentOutput(ModelOutputSerializer):
 
 class DoctorServiceOutput(serializers.Serializer):
     mode = serializers.CharField()
-    fee = serializers.DecimalField(max_digits=8, decimal_places=2)
+    fee = serializers.DecimalField(
+        max_digits=8,
+        decimal_places=2,
+        source="quoted_fee",
+        help_text="What a patient pays: the doctor's fee within their tier's band.",
+    )
 
 
 class DoctorOutput(ModelOutputSerializer):
@@ -45,6 +57,11 @@ class DoctorOutput(ModelOutputSerializer):
     tier_display = serializers.CharField(source="get_tier_display")
     services = DoctorServiceOutput(many=True)
     languages = serializers.ListField(source="language_list", child=serializers.CharField())
+    tier_response_minutes = serializers.IntegerField(
+        allow_null=True,
+        read_only=True,
+        help_text="The tier's response promise in minutes (GET /api/v1/doctor-tiers/).",
+    )
 
     class Meta:
         model = DoctorProfile
@@ -56,6 +73,7 @@ class DoctorOutput(ModelOutputSerializer):
             "title_display",
             "tier",
             "tier_display",
+            "tier_response_minutes",
             "bio",
             "specialties",
             "years_of_practice",
@@ -71,6 +89,9 @@ class DoctorListFilters(serializers.Serializer):
     q = serializers.CharField(required=False, allow_blank=True, max_length=100)
     mode = serializers.ChoiceField(
         choices=ConsultationMode.choices, required=False, allow_blank=True
+    )
+    tier = serializers.ChoiceField(
+        choices=DoctorProfile.Tier.choices, required=False, allow_blank=True
     )
 
 
@@ -107,6 +128,35 @@ class DoctorDetailApi(APIView):
     @extend_schema(operation_id="doctor_retrieve", responses=DoctorOutput, tags=["care"])
     def get(self, request: Request, pk: int) -> Response:
         return Response(DoctorOutput(selectors.doctor_get(doctor_id=pk)).data)
+
+
+class TierPolicyOutput(ModelOutputSerializer):
+    tier_display = serializers.CharField(source="get_tier_display")
+    description = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = TierPolicy
+        fields = [
+            "tier",
+            "tier_display",
+            "fee_floor",
+            "fee_ceiling",
+            "response_minutes",
+            "description",
+        ]
+
+
+class TierPolicyListApi(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        operation_id="doctor_tier_list",
+        summary="Doctor tiers: the fee band and the response promise of each",
+        responses=TierPolicyOutput(many=True),
+        tags=["care"],
+    )
+    def get(self, request: Request) -> Response:
+        return Response(TierPolicyOutput(tier_policy_list(), many=True).data)
 
 
 TAGS = ["doctor onboarding"]

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import get_language, get_language_info, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -56,6 +57,11 @@ class Department(models.Model):
         return self.description_en if english else self.description_zh
 
 
+def doctor_photo_path(instance: DoctorProfile, filename: str) -> str:
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "jpg"
+    return f"doctors/{instance.pk or 'new'}/photo.{extension}"
+
+
 class DoctorProfile(models.Model):
     class Title(models.TextChoices):
         CHIEF = "chief", _("Chief physician (主任医师)")
@@ -81,6 +87,7 @@ class DoctorProfile(models.Model):
     title = models.CharField(_("title"), max_length=20, choices=Title.choices)
     tier = models.CharField(_("tier"), max_length=20, choices=Tier.choices)
     bio = models.TextField(_("biography"), blank=True)
+    photo = models.ImageField(_("photo"), upload_to=doctor_photo_path, blank=True)
     specialties = models.CharField(_("specialties"), max_length=300, blank=True)
     years_of_practice = models.PositiveSmallIntegerField(_("years of practice"), default=0)
     languages = models.CharField(
@@ -116,6 +123,17 @@ class DoctorProfile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.get_title_display()})"
+
+    @property
+    def initials(self) -> str:
+        """What the avatar shows when there is no photo: the surname of a Chinese name (as
+        patients address a doctor, 李医生), the first letters of a name written in Latin."""
+        name = self.name.strip()
+        if not name:
+            return "?"
+        if not name.isascii():
+            return name[0]
+        return "".join(word[0] for word in name.split()[:2]).upper()
 
     @property
     def language_list(self) -> list[str]:
@@ -165,6 +183,20 @@ class DoctorService(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_mode_display()} ¥{self.fee}"
+
+    @property
+    def quoted_fee(self) -> Decimal:
+        """What a patient pays: the doctor's fee held within their tier's band. The band comes
+        annotated by the selectors (`tier_fee_floor`, `tier_fee_ceiling`); without it the fee
+        stands as set."""
+        floor = getattr(self, "tier_fee_floor", None)
+        ceiling = getattr(self, "tier_fee_ceiling", None)
+        fee = self.fee
+        if floor is not None:
+            fee = max(fee, floor)
+        if ceiling is not None:
+            fee = min(fee, ceiling)
+        return fee
 
 
 def credential_scan_path(instance: Credential, filename: str) -> str:
@@ -245,3 +277,135 @@ class Credential(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.number}"
+
+
+class TierPolicy(models.Model):
+    """What a tier promises patients: the band its consultation fees are held within, and how
+    soon it answers (a full-time doctor takes a quick consult; an expert's assistant confirms a
+    request). Operators edit it in the admin; a tier without a policy has no band and no
+    promise."""
+
+    tier = models.CharField(
+        _("tier"), max_length=20, choices=DoctorProfile.Tier.choices, unique=True
+    )
+    fee_floor = models.DecimalField(
+        _("lowest fee (CNY)"),
+        max_digits=8,
+        decimal_places=2,
+        validators=[MinValueValidator(0)],
+        help_text=_("A consultation of this tier costs at least this much."),
+    )
+    fee_ceiling = models.DecimalField(
+        _("highest fee (CNY)"),
+        max_digits=8,
+        decimal_places=2,
+        validators=[MinValueValidator(0)],
+        help_text=_("A consultation of this tier costs at most this much."),
+    )
+    response_minutes = models.PositiveIntegerField(
+        _("response promise (minutes)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_(
+            "Full-time: a quick consult is taken within this time. Expert: the assistant "
+            "confirms a request within this time, or it is refunded."
+        ),
+    )
+    description_zh = models.CharField(_("what patients read (Chinese)"), max_length=200)
+    description_en = models.CharField(_("what patients read (English)"), max_length=200)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("tier policy")
+        verbose_name_plural = _("tier policies")
+        ordering = ["tier"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(fee_floor__gte=0) & Q(fee_ceiling__gte=models.F("fee_floor")),
+                name="tier_policy_fee_band_in_order",
+            ),
+            models.CheckConstraint(
+                condition=Q(response_minutes__isnull=True) | Q(response_minutes__gte=1),
+                name="tier_policy_response_positive",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.get_tier_display())
+
+    @property
+    def description(self) -> str:
+        return (
+            self.description_en
+            if (get_language() or "").startswith("en")
+            else (self.description_zh)
+        )
+
+    def fee_within_band(self, fee: Decimal) -> Decimal:
+        return min(max(fee, self.fee_floor), self.fee_ceiling)
+
+
+class DutyShift(models.Model):
+    """A time a full-time doctor is on duty: only then do they serve the 24×7 quick-consult
+    queue. Times are stored aware and entered and shown in Asia/Shanghai."""
+
+    doctor = models.ForeignKey(
+        DoctorProfile,
+        on_delete=models.CASCADE,
+        related_name="duty_shifts",
+        verbose_name=_("doctor"),
+    )
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("duty shift")
+        verbose_name_plural = _("duty roster")
+        ordering = ["starts_at", "doctor_id"]
+        indexes = [models.Index(fields=["doctor", "starts_at", "ends_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=models.F("starts_at")), name="duty_shift_ends_after_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        start, end = timezone.localtime(self.starts_at), timezone.localtime(self.ends_at)
+        return f"{self.doctor.name} {start:%Y-%m-%d %H:%M}–{end:%m-%d %H:%M}"
+
+
+class ExpertAssistant(models.Model):
+    """An account that handles an expert's requests (confirms them into a booked slot, or
+    declines them) on the expert's behalf."""
+
+    expert = models.ForeignKey(
+        DoctorProfile,
+        on_delete=models.CASCADE,
+        related_name="assistants",
+        verbose_name=_("expert"),
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="assisted_experts",
+        verbose_name=_("assistant account"),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("expert's assistant")
+        verbose_name_plural = _("experts' assistants")
+        ordering = ["expert_id", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["expert", "user"], name="expert_assistant_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.expert.name}"

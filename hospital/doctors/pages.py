@@ -19,6 +19,7 @@ from hospital.doctors.api import credential_scan_response
 from hospital.doctors.models import ConsultationMode, Credential, DoctorProfile
 from hospital.doctors.selectors import onboarding_overview
 from hospital.doctors.services import doctor_apply, doctor_credential_submit
+from hospital.doctors.tiers import tier_policy_list
 
 
 class DoctorFilterForm(forms.Form):
@@ -29,6 +30,11 @@ class DoctorFilterForm(forms.Form):
         required=False,
         choices=[("", gettext_lazy("Any mode")), *ConsultationMode.choices],
     )
+    tier = forms.ChoiceField(
+        label=gettext_lazy("Tier"),
+        required=False,
+        choices=[("", gettext_lazy("Any tier")), *DoctorProfile.Tier.choices],
+    )
 
 
 def doctor_list(request: HttpRequest) -> HttpResponse:
@@ -38,6 +44,7 @@ def doctor_list(request: HttpRequest) -> HttpResponse:
         department=filters.get("department") or None,
         q=filters.get("q", ""),
         mode=filters.get("mode", ""),
+        tier=filters.get("tier", ""),
     )[:60]
     return render(
         request,
@@ -47,6 +54,7 @@ def doctor_list(request: HttpRequest) -> HttpResponse:
             "doctors": doctors,
             "departments": selectors.department_list(),
             "current_department": filters.get("department", ""),
+            "tier_policies": tier_policy_list(),
         },
     )
 

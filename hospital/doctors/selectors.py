@@ -6,13 +6,20 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.exceptions import NotFound
-from hospital.doctors.models import Credential, Department, DoctorProfile, DoctorService
+from hospital.doctors.models import (
+    Credential,
+    Department,
+    DoctorProfile,
+    DoctorService,
+    TierPolicy,
+)
 from hospital.doctors.services import doctor_practice_problems
+from hospital.doctors.tiers import services_with_tier_band
 from hospital.rules import figure
 
 
@@ -47,16 +54,41 @@ def id_from_text(text: str) -> int | None:
     return None
 
 
+def _practice_institution() -> Subquery:
+    """The hospital named on the doctor's verified practice certificate, shown on their card."""
+    return Subquery(
+        Credential.objects.filter(
+            doctor=OuterRef("pk"),
+            kind=Credential.Kind.PRACTICE,
+            status=Credential.Status.VERIFIED,
+        )
+        .order_by("-issued_on", "-pk")
+        .values("registered_institution")[:1]
+    )
+
+
 def doctor_list(
-    *, department: int | str | None = None, q: str = "", mode: str = ""
+    *, department: int | str | None = None, q: str = "", mode: str = "", tier: str = ""
 ) -> QuerySet[DoctorProfile]:
     queryset = (
         doctors_practising()
+        .annotate(
+            practice_institution=_practice_institution(),
+            tier_response_minutes=Subquery(
+                TierPolicy.objects.filter(tier=OuterRef("tier")).values("response_minutes")[:1]
+            ),
+        )
         .select_related("department")
         .prefetch_related(
-            Prefetch("services", queryset=DoctorService.objects.filter(is_active=True))
+            Prefetch(
+                "services",
+                # With the tier's band, so the fee shown is the fee quoted.
+                queryset=services_with_tier_band(DoctorService.objects.filter(is_active=True)),
+            )
         )
     )
+    if tier:
+        queryset = queryset.filter(tier=tier)
     if department:
         department_filter = Q(department__code=department) | Q(department__parent__code=department)
         department_id = id_from_text(str(department))

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -24,6 +24,7 @@ from hospital.doctors.models import (
     DoctorProfile,
     DoctorService,
 )
+from hospital.doctors.tiers import fee_check_within_band
 from hospital.rules import figure
 from notifications.services import notification_send, notification_send_to_operators
 
@@ -248,39 +249,44 @@ def credentials_expire_due(*, today: dt.date | None = None) -> int:
 
 
 def credentials_warn_expiring(*, today: dt.date | None = None) -> int:
-    """Warns each doctor once about a verified credential expiring within the warning window."""
+    """Warns each doctor once at each warning point before a verified credential expires (30
+    and 7 days): a credential first seen inside the 7 days gets only that warning."""
     today = today or timezone.localdate()
-    horizon = today + dt.timedelta(days=figure("CREDENTIAL_EXPIRY_WARNING_DAYS"))
     warned = 0
-    due = Credential.objects.filter(
-        status=Credential.Status.VERIFIED,
-        expires_on__gte=today,
-        expires_on__lte=horizon,
-        expiry_warned_on__isnull=True,
-    ).values_list("pk", flat=True)
-    for credential_id in list(due):
-        with transaction.atomic():
-            credential = (
-                Credential.objects.select_for_update()
-                .select_related("doctor__user")
-                .get(pk=credential_id)
-            )
-            if credential.expiry_warned_on is not None:
-                continue
-            credential.expiry_warned_on = today
-            credential.save(update_fields=["expiry_warned_on"])
-            warned += 1
-            _notify_doctor_of_expiry(credential, expired_now=False)
+    for days in sorted(figure("CREDENTIAL_EXPIRY_WARNING_DAYS")):
+        window_opens = F("expires_on") - dt.timedelta(days=days)
+        due = Credential.objects.filter(
+            Q(expiry_warned_on__isnull=True) | Q(expiry_warned_on__lt=window_opens),
+            status=Credential.Status.VERIFIED,
+            expires_on__gte=today,
+            expires_on__lte=today + dt.timedelta(days=days),
+        ).values_list("pk", flat=True)
+        for credential_id in list(due):
+            with transaction.atomic():
+                credential = (
+                    Credential.objects.select_for_update()
+                    .select_related("doctor__user")
+                    .get(pk=credential_id)
+                )
+                assert credential.expires_on is not None  # the filter took only dated ones
+                opens = credential.expires_on - dt.timedelta(days=days)
+                warned_on = credential.expiry_warned_on
+                if warned_on is not None and warned_on >= opens:
+                    continue
+                credential.expiry_warned_on = today
+                credential.save(update_fields=["expiry_warned_on"])
+                warned += 1
+                _notify_doctor_of_expiry(credential, expired_now=False, days=days)
     return warned
 
 
-def _notify_doctor_of_expiry(credential: Credential, *, expired_now: bool) -> None:
+def _notify_doctor_of_expiry(credential: Credential, *, expired_now: bool, days: int = 0) -> None:
     if expired_now:
         subject = str(_("Your credential has expired: you cannot see patients until it is renewed"))
         key = f"credential-expired:{credential.pk}"
     else:
         subject = str(_("Your credential expires on %(date)s")) % {"date": credential.expires_on}
-        key = f"credential-expiring:{credential.pk}"
+        key = f"credential-expiring:{credential.pk}:{credential.expires_on}:{days}"
     recipient = credential.doctor.user
     body = f"{credential.get_kind_display()} {credential.number} ({credential.expires_on})"
     transaction.on_commit(
@@ -320,6 +326,8 @@ def doctor_apply(
         raise DomainError(str(_("Choose your professional title.")), field="title")
     if tier not in DoctorProfile.Tier.values:
         raise DomainError(str(_("Choose how you would work with us.")), field="tier")
+    for fee in offered.values():
+        fee_check_within_band(tier=tier, fee=fee, field="services")
     department = Department.objects.filter(pk=department_id, is_active=True).first()
     if department is None:
         raise DomainError(str(_("Choose a department.")), field="department")

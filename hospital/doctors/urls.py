@@ -23,6 +23,7 @@ urlpatterns = [
 
 api_urlpatterns = [
     path("departments/", api.DepartmentListApi.as_view(), name="department-list"),
+    path("doctor-tiers/", api.TierPolicyListApi.as_view(), name="doctor-tier-list"),
     path("doctors/", api.DoctorListApi.as_view(), name="doctor-list"),
     path("doctors/<int:pk>/", api.DoctorDetailApi.as_view(), name="doctor-detail"),
     path(

@@ -17,6 +17,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from audit.services import access_log_record
 from hospital.prescriptions.models import (
+    FindingIntervention,
     FormularyDrug,
     Prescription,
     PrescriptionEvent,
@@ -120,6 +121,7 @@ class PrescriptionItemInline(ReadOnlyInline):
         "quantity_packs",
         "purchased_packs",
         "instructions",
+        "is_important",
     )
 
 
@@ -133,6 +135,18 @@ class PrescriptionFindingInline(ReadOnlyInline):
         "message",
         "rule_id",
         "override_reason",
+    )
+
+
+class FindingInterventionInline(ReadOnlyInline):
+    model = FindingIntervention
+    fields = readonly_fields = (
+        "created_at",
+        "rule_id",
+        "severity",
+        "outcome",
+        "note",
+        "pharmacist",
     )
 
 
@@ -170,7 +184,12 @@ class PrescriptionAdmin(SimpleHistoryAdmin):
     ]
     list_select_related = ["patient", "doctor"]
     raw_id_fields = ["patient", "doctor", "consultation", "revision_of"]
-    inlines = [PrescriptionItemInline, PrescriptionFindingInline, PrescriptionEventInline]
+    inlines = [
+        PrescriptionItemInline,
+        PrescriptionFindingInline,
+        FindingInterventionInline,
+        PrescriptionEventInline,
+    ]
     readonly_fields = ["signature_status"]
 
     @admin.display(description=_("signature"))
@@ -247,4 +266,23 @@ class RenewalRequestAdmin(SimpleHistoryAdmin):
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(FindingIntervention)
+class FindingInterventionAdmin(SimpleHistoryAdmin):
+    """Pharmacists' answers to decision-support warnings, to read rule by rule (alert burden).
+    Recorded only through the review; read-only here."""
+
+    list_display = ["created_at", "rule_id", "severity", "outcome", "pharmacist", "prescription"]
+    list_filter = ["outcome", "severity", "created_at"]
+    search_fields = ["rule_id", "note", "pharmacist__email", "=prescription__id"]
+    date_hierarchy = "created_at"
+    raw_id_fields = ["finding", "prescription", "pharmacist"]
+    readonly_fields = [f.name for f in FindingIntervention._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

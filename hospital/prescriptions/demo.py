@@ -23,6 +23,8 @@ from hospital.prescriptions.services.formulary import formulary_load
 DEMO_DOCTOR_EMAIL = "doctor@xinglin.test"
 DEMO_PATIENT_EMAIL = "patient@xinglin.test"
 OVERRIDE_REASON = "难治性高血压，合用小剂量螺内酯；1 周后复查血钾和肌酐。"
+# A supply over 7 days states why (处方管理办法 article 19).
+LONG_TERM_REASON = "2 型糖尿病，二甲双胍剂量稳定 6 个月，血糖控制达标，规律随访。"
 
 
 def _item(code: str, dose: str, frequency: str, days: int, packs: int, note: str):
@@ -46,6 +48,7 @@ def _write(consultation: Consultation, stdout: Any) -> None:
         content=prescribing.PrescriptionContent(
             items=[_item("metformin-500mg-tab", "500", "BID", 28, 2, "随餐服用")],
             diagnosis_codes=["E11.9"],
+            long_term_reason=LONG_TERM_REASON,
         ),
     )
     pending = prescribing.prescription_create(

@@ -21,8 +21,9 @@ from django.utils import timezone
 
 from core.exceptions import DomainError
 from hospital.consultations.models import Consultation
-from hospital.prescriptions.models import Prescription
+from hospital.prescriptions.models import Prescription, PrescriptionFinding
 from hospital.prescriptions.services import prescribing, signing
+from hospital.prescriptions.services.interventions import finding_intervention_record
 from hospital.prescriptions.services.renewals import renewal_request_create
 from hospital.prescriptions.services.review import (
     prescription_approve,
@@ -35,6 +36,8 @@ DEMO_DOCTOR_EMAIL = "doctor@xinglin.test"
 DEMO_PATIENT_EMAIL = "patient@xinglin.test"
 DEMO_PHARMACIST_EMAIL = "pharmacist@xinglin.test"
 OVERRIDE_REASON = "长期稳定用药，已告知患者监测。"
+# Every demo prescription here is a 28-day supply, which states why (处方管理办法 article 19).
+LONG_TERM_REASON = "慢性病病情稳定，长期规律用药，定期随访。"
 
 
 def _item(code: str, dose: str, frequency: str, days: int, packs: int, note: str) -> Any:
@@ -55,7 +58,9 @@ def _signed(consultation: Consultation, items: list[Any], codes: list[str]) -> P
     draft = prescribing.prescription_create(
         doctor_user=doctor_user,
         consultation_id=consultation.pk,
-        content=prescribing.PrescriptionContent(items=items, diagnosis_codes=codes),
+        content=prescribing.PrescriptionContent(
+            items=items, diagnosis_codes=codes, long_term_reason=LONG_TERM_REASON
+        ),
     )
     reasons = {
         f.rule_id: OVERRIDE_REASON
@@ -95,6 +100,30 @@ def _write(consultation: Consultation, pharmacist: Any) -> list[Prescription]:
     )
     prescription_approve(pharmacist=pharmacist, prescription_id=expired.pk)
     return [approved, rejected, expired]
+
+
+def _answer_pending_warning(consultation: Consultation, pharmacist: Any) -> None:
+    """The pharmacist answers the warning on the prescription still waiting for review (the
+    prescribing demo's enalapril with spironolactone): monitoring agreed with the doctor."""
+    finding = (
+        PrescriptionFinding.objects.filter(
+            prescription__consultation=consultation,
+            prescription__status=Prescription.Status.PENDING_REVIEW,
+            intervention__isnull=True,
+        )
+        .exclude(severity="info")
+        .order_by("pk")
+        .first()
+    )
+    if finding is None:
+        return
+    finding_intervention_record(
+        pharmacist=pharmacist,
+        prescription_id=finding.prescription_id,
+        finding_id=finding.pk,
+        outcome="changed",
+        note="已与医生电话确认：用药1周后复查血钾和肌酐。",
+    )
 
 
 def seed_review_demo(*, stdout: Any) -> None:
@@ -138,6 +167,7 @@ def seed_review_demo(*, stdout: Any) -> None:
                 prescription_id=approved.pk,
                 note="降压药快吃完了，血压控制稳定。",
             )
+            _answer_pending_warning(consultation, pharmacist)
     except DomainError as error:
         stdout.write(f"  skipped the review demo: {error.message}")
         return

@@ -112,8 +112,35 @@ FINDING_KINDS: dict[str, tuple[str, str]] = {
     "lactation": ("Breastfeeding", "哺乳期用药"),
     "paediatric_age": ("Children", "儿童用药"),
     "elderly": ("Older adults", "老年人用药"),
+    "renal_function": ("Kidney function", "肾功能"),
+    "hepatic_function": ("Liver function", "肝功能"),
+    "qt_prolongation": ("QT prolongation", "QT间期延长"),
     "forbidden_control_class": ("Controlled drug", "管制药品"),
     "unknown_drug": ("Not in the formulary", "非处方集药品"),
+}
+
+# Frequency codes as written on a prescription (hospital/prescriptions/decision_support/doses.py)
+# in the words a patient reads; the code stays on the doctor's and pharmacist's pages.
+FREQUENCIES = {
+    "QD": ("once a day", "每日一次"),
+    "BID": ("twice a day", "每日两次"),
+    "TID": ("three times a day", "每日三次"),
+    "QID": ("four times a day", "每日四次"),
+    "QN": ("every night", "每晚一次"),
+    "QHS": ("at bedtime", "睡前一次"),
+    "QAM": ("every morning", "每日早晨一次"),
+    "QPM": ("every evening", "每日傍晚一次"),
+    "QOD": ("every other day", "隔日一次"),
+    "QW": ("once a week", "每周一次"),
+    "BIW": ("twice a week", "每周两次"),
+    "TIW": ("three times a week", "每周三次"),
+    "Q4H": ("every 4 hours", "每4小时一次"),
+    "Q6H": ("every 6 hours", "每6小时一次"),
+    "Q8H": ("every 8 hours", "每8小时一次"),
+    "Q12H": ("every 12 hours", "每12小时一次"),
+    "PRN": ("when needed", "必要时"),
+    "STAT": ("at once", "立即"),
+    "ONCE": ("once", "一次"),
 }
 
 
@@ -135,6 +162,12 @@ def dosage_form_label(term: object, language: str | None = None) -> str:
 
 def route_label(term: object, language: str | None = None) -> str:
     return _label(ROUTES, term, language)
+
+
+def frequency_label(term: object, language: str | None = None) -> str:
+    """A frequency code (any case) in words; a frequency written in words stays as written."""
+    code = str(term or "").strip()
+    return _label(FREQUENCIES, code.upper(), language) if code.upper() in FREQUENCIES else code
 
 
 def unit_label(term: object, language: str | None = None) -> str:

@@ -1,4 +1,5 @@
-"""The formulary, e-prescriptions with their items, findings and events, and renewal requests."""
+"""The formulary, e-prescriptions with their items, findings (with the pharmacist's intervention
+on each) and events, and renewal requests."""
 
 from __future__ import annotations
 
@@ -260,6 +261,13 @@ class Prescription(models.Model):
         """Longer than the normal supply: printed as a chronic (慢病) prescription."""
         return self.supply_days > figure("PRESCRIPTION_MAX_SUPPLY_DAYS")
 
+    @property
+    def decision_support_checked(self) -> bool:
+        """Whether decision support ran on the content as saved. A draft saved while the
+        knowledge files were unavailable has no knowledge version: its empty findings mean
+        "never checked", not "no warnings" (signing runs the check and fails closed)."""
+        return bool(self.knowledge_version)
+
 
 class PrescriptionItem(models.Model):
     prescription = models.ForeignKey(
@@ -272,12 +280,18 @@ class PrescriptionItem(models.Model):
         FormularyDrug, on_delete=models.PROTECT, related_name="+", verbose_name=_("drug")
     )
     dose = models.DecimalField(_("dose"), max_digits=10, decimal_places=3)
-    dose_unit = models.CharField(_("dose unit"), max_length=20)
+    # Room for a combination's component: "mg sulfamethoxazole", "mg hydrochlorothiazide".
+    dose_unit = models.CharField(_("dose unit"), max_length=40)
     route = models.CharField(_("route"), max_length=30)
     frequency = models.CharField(_("frequency"), max_length=12)
     duration_days = models.PositiveSmallIntegerField(_("days"))
     quantity_packs = models.PositiveIntegerField(_("packs"))
     instructions = models.CharField(_("instructions"), max_length=300, blank=True)
+    is_important = models.BooleanField(
+        _("important dose"),
+        default=False,
+        help_text=_("Its reminder repeats until the patient marks the dose taken or skipped."),
+    )
     purchased_packs = models.PositiveIntegerField(_("packs bought"), default=0)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
 
@@ -333,6 +347,64 @@ class PrescriptionFinding(models.Model):
 
     def __str__(self) -> str:
         return f"{self.severity} {self.kind}: {self.rule_id}"
+
+    @property
+    def pharmacist_intervention(self) -> FindingIntervention | None:
+        """The reviewing pharmacist's answer, None before there is one."""
+        return getattr(self, "intervention", None)
+
+
+class FindingIntervention(models.Model):
+    """The reviewing pharmacist's answer to one decision-support finding (the prescriber's own
+    answer is the finding's override reason). Kept with the finding it answers, so how often a
+    rule is heeded or set aside can be counted rule by rule."""
+
+    class Outcome(models.TextChoices):
+        ACCEPTED = "accepted", _("Accepted: the warning stands and was acted on")
+        REJECTED = "rejected", _("Rejected: the warning does not apply to this patient")
+        CHANGED = "changed", _("Changed: dose, drug or monitoring changed with the prescriber")
+
+    finding = models.OneToOneField(
+        PrescriptionFinding,
+        on_delete=models.PROTECT,
+        related_name="intervention",
+        verbose_name=_("finding"),
+    )
+    prescription = models.ForeignKey(
+        Prescription,
+        on_delete=models.PROTECT,
+        related_name="interventions",
+        verbose_name=_("prescription"),
+    )
+    # Copied from the finding so the counts per rule never depend on a row that could change.
+    rule_id = models.CharField(_("rule"), max_length=200, db_index=True)
+    severity = models.CharField(_("severity"), max_length=16)
+    pharmacist = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("pharmacist"),
+    )
+    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices)
+    note = models.TextField(_("note"), max_length=1000, blank=True)
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        verbose_name = _("pharmacist intervention")
+        verbose_name_plural = _("pharmacist interventions")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(outcome__in=["accepted", "rejected", "changed"]),
+                name="finding_intervention_outcome_known",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.outcome} {self.rule_id} (Rx #{self.prescription_id})"
 
 
 class PrescriptionEvent(models.Model):

@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.services import access_log_for_request
-from core.pdf import html_to_pdf
+from core.pdf import html_to_pdf, pdf_attachment
 from hospital.prescriptions.models import Prescription
 from hospital.prescriptions.signature import prescription_verify_token
 
@@ -85,7 +85,4 @@ def prescription_pdf_response(request: Any, prescription: Prescription) -> HttpR
         action="export",
         detail="prescription PDF",
     )
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="prescription-{prescription.pk}.pdf"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return pdf_attachment(pdf, filename=f"prescription-{prescription.pk}.pdf")

@@ -193,7 +193,12 @@ def _findings() -> Prefetch:
         default=Value(-1),
         output_field=IntegerField(),
     )
-    return Prefetch("findings", queryset=PrescriptionFinding.objects.order_by(rank.desc(), "id"))
+    return Prefetch(
+        "findings",
+        queryset=PrescriptionFinding.objects.select_related("intervention").order_by(
+            rank.desc(), "id"
+        ),
+    )
 
 
 def _pending_renewals() -> Prefetch:
@@ -265,3 +270,10 @@ def renewal_request_list(*, user: Any, status: str = "") -> QuerySet[RenewalRequ
         "patient",
         "follow_up_consultation",
     ).order_by("-status", "created_at", "id")
+
+
+def renewal_request_get(*, user: Any, renewal_request_id: int) -> RenewalRequest:
+    renewal = renewal_request_list(user=user).filter(pk=renewal_request_id).first()
+    if renewal is None:
+        raise NotFound(_("No such renewal request."))
+    return renewal

@@ -44,6 +44,11 @@ urlpatterns = [
         name="review-reject",
     ),
     path("pharmacist/review/<int:pk>/release/", review.review_release, name="review-release"),
+    path(
+        "pharmacist/review/<int:pk>/findings/<int:finding_id>/intervention/",
+        review.review_intervention,
+        name="review-intervention",
+    ),
     path("prescriptions/mine/", review.my_prescriptions, name="my-prescriptions"),
     path("prescriptions/<int:pk>/renewal/", review.renewal_request, name="renewal-request"),
     path("doctor/renewals/", review.renewal_queue, name="renewal-queue"),
@@ -116,6 +121,11 @@ api_urlpatterns = [
         "prescriptions/<int:pk>/reject/",
         views.PrescriptionRejectApi.as_view(),
         name="prescription-reject",
+    ),
+    path(
+        "prescriptions/<int:pk>/findings/<int:finding_id>/intervention/",
+        views.FindingInterventionApi.as_view(),
+        name="finding-intervention",
     ),
     path(
         "prescriptions/<int:pk>/review-release/",

@@ -16,6 +16,7 @@ from hospital.records.models import (
     Allergy,
     ClinicalProfile,
     Condition,
+    DeviceTestSchedule,
     MedicalDocument,
     Medication,
     Reading,
@@ -131,6 +132,41 @@ class MedicalDocumentAdmin(RecordAdmin):
 
 @admin.register(ClinicalProfile)
 class ClinicalProfileAdmin(RecordAdmin):
-    list_display = ["patient", "pregnancy_status", "pregnancy_as_of", "lactation_status"]
-    list_filter = ["pregnancy_status", "lactation_status"]
+    list_display = [
+        "patient",
+        "pregnancy_status",
+        "pregnancy_as_of",
+        "lactation_status",
+        "hepatic_impairment",
+    ]
+    list_filter = ["pregnancy_status", "lactation_status", "hepatic_impairment"]
     search_fields = PATIENT_SEARCH
+
+
+@admin.register(DeviceTestSchedule)
+class DeviceTestScheduleAdmin(admin.ModelAdmin):
+    """What the doctors asked patients to measure, and when; set and stopped by the treating
+    doctor (their reminders follow), so operators read them here."""
+
+    list_display = [
+        "patient",
+        "kind",
+        "times_of_day",
+        "set_by",
+        "starts_on",
+        "ends_on",
+        "stopped_at",
+    ]
+    list_filter = ["kind", ("stopped_at", admin.EmptyFieldListFilter), "starts_on"]
+    search_fields = [*PATIENT_SEARCH, "set_by__name"]
+    list_select_related = ["patient", "set_by"]
+    raw_id_fields = ["patient", "set_by"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return [f.name for f in self.model._meta.fields if f.name != "id"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -21,15 +21,25 @@ from accounts.models import PatientProfile
 from core.pdf import PdfRenderingUnavailable, html_to_pdf, plain_text_pdf
 from hospital.doctors.models import DoctorProfile
 from hospital.icd10 import icd10_description
+from hospital.records.access import treating_doctor_user_ids
 from hospital.records.models import (
     Allergy,
     Condition,
+    DeviceTestSchedule,
     MedicalDocument,
     Medication,
     Reading,
     RecordSource,
 )
+from hospital.records.services.device_tests import device_test_schedule_set
 from hospital.records.services.readings import reading_flag
+from notifications.kinds import KINDS
+from notifications.models import Caregiver, WechatSubscription
+from notifications.services import (
+    caregiver_set,
+    notification_settings_update,
+    wechat_subscription_grant,
+)
 
 DEMO_PATIENT_EMAIL = "patient@xinglin.test"
 DEMO_DOCTOR_EMAIL = "doctor@xinglin.test"
@@ -233,3 +243,63 @@ def seed_record_demo(*, stdout: Any) -> None:
         stdout.write(f"  created the demo outpatient record ({len(content) // 1024} KB PDF)")
     else:
         stdout.write("  kept the demo documents")
+
+
+# The demo patient is reached by WeChat for these (a long-term subscription: medical services)
+# and their spouse, as caregiver, gets copies of these by SMS.
+DEMO_WECHAT_KINDS = ("hospital.appointment_reminder", "hospital.medication_dose")
+DEMO_CAREGIVER_KINDS = ("hospital.device_reading_out_of_range", "hospital.medication_refill")
+
+
+def seed_reminder_demo(*, stdout: Any) -> None:
+    """Through the services: the treating doctor's fasting-glucose test schedule, WeChat
+    reminders and a caregiver. Each is set once; a second seeding keeps what is there. Run
+    once every domain's notice kinds are registered (hospital.demo)."""
+    patient = PatientProfile.objects.filter(
+        account__email=DEMO_PATIENT_EMAIL, relationship=PatientProfile.Relationship.SELF
+    ).first()
+    if patient is None:
+        return
+    doctor = DoctorProfile.objects.filter(user__email=DEMO_DOCTOR_EMAIL).first()
+    account = patient.account
+    if (
+        doctor is not None
+        and not DeviceTestSchedule.objects.filter(patient=patient).exists()
+        and doctor.user_id in treating_doctor_user_ids(patient_id=patient.pk)
+    ):
+        device_test_schedule_set(
+            doctor_user=doctor.user,
+            patient_id=patient.pk,
+            kind=Reading.Kind.GLUCOSE_FASTING,
+            times=["07:00"],
+            note="早餐前、服药前",
+        )
+        stdout.write("  the demo doctor asked for fasting glucose daily at 07:00")
+    wechat_kinds = [kind for kind in DEMO_WECHAT_KINDS if kind in KINDS]
+    if not WechatSubscription.objects.filter(user=account).exists():
+        notification_settings_update(
+            user=account,
+            phone=account_phone(patient),
+            wechat_openid="o-demo-zhangwei",
+            preferences=[{"kind": k, "channel": "wechat", "enabled": True} for k in wechat_kinds],
+        )
+        wechat_subscription_grant(user=account, kinds=wechat_kinds, mode="long_term")
+        stdout.write("  the demo patient subscribed to WeChat reminders")
+    spouse = PatientProfile.objects.filter(
+        account=account, relationship=PatientProfile.Relationship.SPOUSE, is_archived=False
+    ).first()
+    if (
+        spouse is not None
+        and spouse.phone
+        and not Caregiver.objects.filter(account=account).exists()
+    ):
+        caregiver_set(
+            account=account,
+            family_member_id=spouse.pk,
+            kinds=[kind for kind in DEMO_CAREGIVER_KINDS if kind in KINDS],
+        )
+        stdout.write(f"  {spouse.real_name} gets copies of device alerts and refill reminders")
+
+
+def account_phone(patient: PatientProfile) -> str:
+    return str(patient.phone or "")

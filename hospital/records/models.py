@@ -29,6 +29,7 @@ class RecordSource(models.TextChoices):
 
     SELF_REPORTED = "self_reported", _("Reported by the patient")
     CLINICIAN = "clinician", _("Recorded by a doctor")
+    DEVICE = "device", _("Sent by a paired device")
 
 
 class ClinicalProfile(models.Model):
@@ -43,6 +44,15 @@ class ClinicalProfile(models.Model):
         UNKNOWN = "unknown", _("Unknown")
         NOT_LACTATING = "not_lactating", _("Not breastfeeding")
         LACTATING = "lactating", _("Breastfeeding")
+
+    class HepaticImpairment(models.TextChoices):
+        """As decision support grades it: mild/moderate/severe are Child–Pugh A/B/C."""
+
+        UNKNOWN = "unknown", _("Unknown")
+        NONE = "none", _("No hepatic impairment")
+        MILD = "mild", _("Mild (Child–Pugh A)")
+        MODERATE = "moderate", _("Moderate (Child–Pugh B)")
+        SEVERE = "severe", _("Severe (Child–Pugh C)")
 
     patient = models.OneToOneField(
         "accounts.PatientProfile",
@@ -59,6 +69,15 @@ class ClinicalProfile(models.Model):
         _("breastfeeding"), max_length=16, choices=Lactation.choices, default=Lactation.UNKNOWN
     )
     lactation_as_of = models.DateField(_("breastfeeding status as of"), null=True, blank=True)
+    hepatic_impairment = models.CharField(
+        _("hepatic impairment"),
+        max_length=16,
+        choices=HepaticImpairment.choices,
+        default=HepaticImpairment.UNKNOWN,
+    )
+    hepatic_impairment_as_of = models.DateField(
+        _("hepatic impairment as of"), null=True, blank=True
+    )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -296,6 +315,9 @@ class Reading(models.Model):
         HEART_RATE = "heart_rate", _("Heart rate")
         WEIGHT = "weight", _("Weight")
         HEIGHT = "height", _("Height")
+        CREATININE = "creatinine", _("Serum creatinine")
+        EGFR = "egfr", _("eGFR (kidney function)")
+        POTASSIUM = "potassium", _("Serum potassium")
 
     class Flag(models.TextChoices):
         NORMAL = "normal", _("In range")
@@ -315,6 +337,9 @@ class Reading(models.Model):
         Kind.HEART_RATE: "bpm",
         Kind.WEIGHT: "kg",
         Kind.HEIGHT: "cm",
+        Kind.CREATININE: "µmol/L",
+        Kind.EGFR: "mL/min/1.73m²",
+        Kind.POTASSIUM: "mmol/L",
     }
 
     patient = models.ForeignKey(
@@ -328,7 +353,7 @@ class Reading(models.Model):
     value2 = models.DecimalField(
         _("second value (diastolic)"), max_digits=6, decimal_places=1, null=True, blank=True
     )
-    unit = models.CharField(_("unit"), max_length=10)
+    unit = models.CharField(_("unit"), max_length=16)
     measured_at = models.DateTimeField(_("measured at"))
     flag = models.CharField(_("flag"), max_length=10, choices=Flag.choices, default=Flag.NORMAL)
     status = models.CharField(
@@ -343,6 +368,16 @@ class Reading(models.Model):
         verbose_name=_("recorded by"),
     )
     created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    # A reading a paired device sent, under the device's own id for it (a resend is the same).
+    device = models.ForeignKey(
+        "hospital.Device",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="readings",
+        verbose_name=_("device"),
+    )
+    device_reading_id = models.CharField(_("device's reading id"), max_length=64, blank=True)
 
     history = HistoricalRecords()
 
@@ -359,6 +394,11 @@ class Reading(models.Model):
                 condition=Q(kind="blood_pressure", value2__isnull=False)
                 | (~Q(kind="blood_pressure") & Q(value2__isnull=True)),
                 name="reading_diastolic_only_for_blood_pressure",
+            ),
+            models.UniqueConstraint(
+                fields=["device", "device_reading_id"],
+                condition=Q(device__isnull=False),
+                name="reading_once_per_device_reading_id",
             ),
         ]
 
@@ -439,3 +479,122 @@ class MedicalDocument(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.hospital_name} {self.document_date}"
+
+
+class DevicePairingCode(models.Model):
+    """A short-lived code shown on the record page that a device types in (or scans) once to be
+    paired to that patient. Only its digest is kept."""
+
+    patient = models.ForeignKey(
+        "accounts.PatientProfile",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("patient"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    code_digest = models.CharField(max_length=64, unique=True)
+    expires_at = models.DateTimeField(_("expires at"))
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("device pairing code")
+        verbose_name_plural = _("device pairing codes")
+
+    def __str__(self) -> str:
+        return f"pairing {self.pk} for {self.patient_id}"
+
+
+class Device(models.Model):
+    """A measuring device (a glucose meter, a blood-pressure cuff) paired to one patient. It
+    sends readings with its own token, which the account can revoke at any time; only the
+    token's digest is kept."""
+
+    patient = models.ForeignKey(
+        "accounts.PatientProfile",
+        on_delete=models.CASCADE,
+        related_name="devices",
+        verbose_name=_("patient"),
+    )
+    paired_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("paired by"),
+    )
+    name = models.CharField(_("name"), max_length=80)
+    serial_number = models.CharField(_("serial number"), max_length=80, blank=True)
+    token_digest = models.CharField(max_length=64, unique=True)
+    paired_at = models.DateTimeField(_("paired at"), auto_now_add=True)
+    last_seen_at = models.DateTimeField(_("last reading at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("device")
+        verbose_name_plural = _("devices")
+        ordering = ["-paired_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
+class DeviceTestSchedule(models.Model):
+    """When the treating doctor wants the patient to test with their device: a kind of
+    reading at set times of day (fasting glucose daily at 07:00). Each time becomes a reminder
+    booked ahead as a scheduled notice, sent by the notifications scan."""
+
+    # The kinds a device at home measures.
+    TESTABLE_KINDS: ClassVar[tuple[str, ...]] = (
+        Reading.Kind.GLUCOSE_FASTING,
+        Reading.Kind.GLUCOSE_RANDOM,
+        Reading.Kind.GLUCOSE_POSTPRANDIAL,
+        Reading.Kind.BLOOD_PRESSURE,
+        Reading.Kind.HEART_RATE,
+        Reading.Kind.WEIGHT,
+    )
+
+    patient = models.ForeignKey(
+        "accounts.PatientProfile",
+        on_delete=models.PROTECT,
+        related_name="device_test_schedules",
+        verbose_name=_("patient"),
+    )
+    kind = models.CharField(_("reading"), max_length=24, choices=Reading.Kind.choices)
+    # "HH:MM" on the hospital's clock, sorted.
+    times_of_day = models.JSONField(_("times of day"), default=list)
+    note = models.CharField(_("note for the patient"), max_length=200, blank=True)
+    set_by = models.ForeignKey(
+        "hospital.DoctorProfile",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("set by"),
+    )
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"), null=True, blank=True)
+    stopped_at = models.DateTimeField(_("stopped at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("device test schedule")
+        verbose_name_plural = _("device test schedules")
+        ordering = ["patient_id", "kind", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=models.F("starts_on")),
+                name="device_test_schedule_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {', '.join(self.times_of_day)}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.stopped_at is None

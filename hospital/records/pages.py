@@ -4,6 +4,7 @@ become a message, and someone who may not see the patient gets a 404."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django import forms
@@ -20,12 +21,29 @@ from django.views.decorators.http import require_POST
 from accounts.selectors import patient_access_log, patient_profile_list
 from core.exceptions import DomainError, NotFound
 from core.forms import form_first_error
-from hospital.records.access import record_access_check, record_access_log, record_access_resolve
+from hospital.records.access import (
+    record_access_check,
+    record_access_log,
+    record_access_resolve,
+    treating_doctor_user_ids,
+)
 from hospital.records.api.serializers import access_entry_who
 from hospital.records.api.views import medical_document_response
-from hospital.records.models import Allergy, ClinicalProfile, MedicalDocument, Reading
-from hospital.records.selectors import chronic_panel_for_doctor, patient_record_summary
-from hospital.records.services import documents, readings
+from hospital.records.models import (
+    Allergy,
+    ClinicalProfile,
+    DeviceTestSchedule,
+    MedicalDocument,
+    Reading,
+)
+from hospital.records.selectors import (
+    chronic_panel_for_doctor,
+    device_list,
+    device_test_schedule_list,
+    patient_record_summary,
+)
+from hospital.records.services import device_tests, documents, readings
+from hospital.records.services import devices as services_devices
 from hospital.records.services import entries as services_entries
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"})
@@ -114,6 +132,13 @@ class PregnancyForm(forms.Form):
     )
 
 
+class HepaticForm(forms.Form):
+    hepatic_impairment = forms.ChoiceField(
+        label=gettext_lazy("Hepatic impairment"),
+        choices=ClinicalProfile.HepaticImpairment.choices,
+    )
+
+
 FORMS: dict[str, type[forms.Form]] = {
     "allergy": AllergyForm,
     "condition": ConditionForm,
@@ -121,6 +146,7 @@ FORMS: dict[str, type[forms.Form]] = {
     "reading": ReadingForm,
     "document": DocumentForm,
     "pregnancy": PregnancyForm,
+    "hepatic": HepaticForm,
 }
 
 
@@ -138,7 +164,7 @@ def _save(kind: str, data: dict[str, Any], *, actor: Any, patient_id: int) -> No
         documents.medical_document_upload(
             actor=actor, patient_id=patient_id, diagnosis_codes=codes, **data
         )
-    elif kind == "pregnancy":
+    elif kind in ("pregnancy", "hepatic"):
         services_entries.clinical_profile_update(actor=actor, patient_id=patient_id, **data)
 
 
@@ -174,6 +200,10 @@ def record_overview(request: HttpRequest, patient_id: int) -> HttpResponse:
             "expected_delivery_date": summary.clinical_profile.expected_delivery_date,
         },
     )
+    bound["hepatic"] = HepaticForm(
+        prefix="hepatic",
+        initial={"hepatic_impairment": summary.clinical_profile.hepatic_impairment},
+    )
     return render(
         request,
         "hospital/records/record.html",
@@ -183,8 +213,86 @@ def record_overview(request: HttpRequest, patient_id: int) -> HttpResponse:
             "forms": bound,
             "is_account": is_account,
             "show_pregnancy": patient.sex == patient.Sex.FEMALE,
+            "devices": list(device_list(account=request.user).filter(patient=patient))
+            if is_account
+            else [],
+            "test_schedules": list(device_test_schedule_list(patient=patient)),
+            "may_set_test_schedule": not is_account
+            and request.user.pk in treating_doctor_user_ids(patient_id=patient.pk),
+            "test_kinds": [
+                (kind, Reading.Kind(kind).label) for kind in DeviceTestSchedule.TESTABLE_KINDS
+            ],
         },
     )
+
+
+@login_required
+@require_POST
+def record_test_schedule_set(request: HttpRequest, patient_id: int) -> HttpResponse:
+    """The treating doctor sets when the patient measures; times typed as "07:00, 19:00"."""
+    times = [part for part in re.split(r"[\s,，、;；]+", request.POST.get("times", "")) if part]
+    try:
+        device_tests.device_test_schedule_set(
+            doctor_user=request.user,
+            patient_id=patient_id,
+            kind=request.POST.get("kind", ""),
+            times=times,
+            note=request.POST.get("note", ""),
+        )
+    except NotFound as error:
+        raise Http404(error.message) from error
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("The patient will be reminded to measure at these times."))
+    return redirect("hospital:record", patient_id=patient_id)
+
+
+@login_required
+@require_POST
+def record_test_schedule_stop(
+    request: HttpRequest, patient_id: int, schedule_id: int
+) -> HttpResponse:
+    try:
+        schedule = device_tests.device_test_schedule_stop(
+            doctor_user=request.user, schedule_id=schedule_id
+        )
+    except NotFound as error:
+        raise Http404(error.message) from error
+    if schedule.patient_id != patient_id:
+        raise Http404
+    messages.success(request, _("The measuring schedule is stopped."))
+    return redirect("hospital:record", patient_id=patient_id)
+
+
+@login_required
+@require_POST
+def record_device_pairing_code(request: HttpRequest, patient_id: int) -> HttpResponse:
+    """Shows a new pairing code for a device to enter; it works once, for ten minutes."""
+    try:
+        pairing, code = services_devices.device_pairing_code_create(
+            actor=request.user, patient_id=patient_id
+        )
+    except NotFound as error:
+        raise Http404(error.message) from error
+    response = render(
+        request,
+        "hospital/records/device_pairing.html",
+        {"patient": pairing.patient, "code": code, "expires_at": pairing.expires_at},
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_POST
+def record_device_revoke(request: HttpRequest, patient_id: int, device_id: int) -> HttpResponse:
+    device = device_list(account=request.user).filter(pk=device_id, patient_id=patient_id).first()
+    if device is None:
+        raise Http404
+    services_devices.device_revoke(actor=request.user, device_id=device.pk)
+    messages.success(request, _("%(device)s can no longer send readings.") % {"device": device})
+    return redirect("hospital:record", patient_id=patient_id)
 
 
 @login_required

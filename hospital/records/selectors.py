@@ -12,12 +12,16 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from accounts.models import PatientProfile
-from hospital.consultations.models import Consultation, ConsultationDiagnosis
+from hospital.consultations.models import Consultation, ConsultationDiagnosis, Referral
+from hospital.housecalls.models import HouseCall
+from hospital.housecalls.selectors import house_call_history
 from hospital.records.access import consultations_granting_access
 from hospital.records.models import (
     Allergy,
     ClinicalProfile,
     Condition,
+    Device,
+    DeviceTestSchedule,
     MedicalDocument,
     Medication,
     Reading,
@@ -115,13 +119,20 @@ def clinical_profile_get(*, patient: PatientProfile) -> ClinicalProfile:
 
 
 def consultation_history(*, patient: PatientProfile, limit: int = 20) -> list[Consultation]:
-    """Past and current consultations with their doctor and diagnoses (two queries)."""
+    """Past and current consultations with their doctor, diagnoses and referrals to partner
+    hospitals with the outcome reported back (three queries)."""
     return list(
         Consultation.objects.filter(patient=patient)
         .exclude(status=Consultation.Status.CANCELLED)
         .select_related("doctor", "department")
         .prefetch_related(
-            Prefetch("diagnoses", queryset=ConsultationDiagnosis.objects.order_by("-is_primary"))
+            Prefetch("diagnoses", queryset=ConsultationDiagnosis.objects.order_by("-is_primary")),
+            Prefetch(
+                "referrals",
+                queryset=Referral.objects.exclude(status=Referral.Status.CANCELLED)
+                .select_related("partner_department__hospital")
+                .order_by("created_at", "id"),
+            ),
         )
         .order_by("-created_at", "-id")[:limit]
     )
@@ -143,6 +154,7 @@ class RecordSummary:
     recent_readings: list[Reading]
     documents: list[MedicalDocument]
     consultations: list[Consultation]
+    house_calls: list[HouseCall] = field(default_factory=list)
     out_of_range_recent: list[Reading] = field(default_factory=list)
 
     def __getitem__(self, key: str) -> Any:
@@ -181,7 +193,7 @@ RECENT_READINGS_MAX = 200
 
 def patient_record_summary(*, patient: PatientProfile) -> RecordSummary:
     """Everything on the record for the record endpoint, the record page and the doctor's side
-    panel: 9 queries whatever the record holds."""
+    panel: 10 queries whatever the record holds."""
     since = timezone.now() - dt.timedelta(days=RECENT_READINGS_DAYS)
     recent = list(reading_list(patient=patient, since=since)[:RECENT_READINGS_MAX])
     return RecordSummary(
@@ -194,14 +206,20 @@ def patient_record_summary(*, patient: PatientProfile) -> RecordSummary:
         recent_readings=recent,
         documents=list(medical_document_list(patient=patient)),
         consultations=consultation_history(patient=patient),
+        house_calls=house_call_history(patient=patient),
         out_of_range_recent=[r for r in recent if r.is_out_of_range],
     )
+
+
+# The laboratory results decision support reads (kidney function, potassium).
+PRESCRIBING_LAB_KINDS = (Reading.Kind.CREATININE, Reading.Kind.EGFR, Reading.Kind.POTASSIUM)
 
 
 def prescribing_facts(*, patient: PatientProfile) -> dict[str, Any]:
     """What decision support needs about a patient: active allergies (substance, class),
     active condition codes, current medicines (drug code, ATC, ingredients), latest weight,
-    pregnancy and breastfeeding with their dates, age and sex."""
+    latest creatinine, eGFR and potassium (value, day), pregnancy, breastfeeding and hepatic
+    impairment with their dates, age and sex."""
     today = timezone.localdate()
     profile = clinical_profile_get(patient=patient)
     weight = (
@@ -211,6 +229,12 @@ def prescribing_facts(*, patient: PatientProfile) -> dict[str, Any]:
         .order_by("-measured_at", "-id")
         .first()
     )
+    # Laboratory results are few per patient: one query, the latest of each kind kept.
+    labs: dict[str, Reading] = {}
+    for reading in Reading.objects.filter(
+        patient=patient, kind__in=PRESCRIBING_LAB_KINDS, status=Reading.Status.FINAL
+    ).order_by("-measured_at", "-id"):
+        labs.setdefault(reading.kind, reading)
     return {
         "age": patient.age_on(today),
         "sex": patient.sex,
@@ -239,6 +263,12 @@ def prescribing_facts(*, patient: PatientProfile) -> dict[str, Any]:
         "pregnancy_as_of": profile.pregnancy_as_of,
         "lactation_status": profile.lactation_status,
         "lactation_as_of": profile.lactation_as_of,
+        "hepatic_impairment": profile.hepatic_impairment,
+        "hepatic_impairment_as_of": profile.hepatic_impairment_as_of,
+        "labs": {
+            kind: (reading.value, timezone.localtime(reading.measured_at).date())
+            for kind, reading in labs.items()
+        },
     }
 
 
@@ -370,3 +400,17 @@ def reading_months(*, month: dt.date) -> list[ReadingMonth]:
         )
         for row in rows
     ]
+
+
+def device_list(*, account: Any) -> QuerySet[Device]:
+    """The devices paired to the account's own patient profiles, newest first."""
+    return Device.objects.filter(patient__account=account).order_by("-paired_at", "-id")
+
+
+def device_test_schedule_list(*, patient: PatientProfile) -> QuerySet[DeviceTestSchedule]:
+    """The running test schedules the doctors set for the patient."""
+    return (
+        DeviceTestSchedule.objects.filter(patient=patient, stopped_at__isnull=True)
+        .select_related("set_by")
+        .order_by("kind", "pk")
+    )

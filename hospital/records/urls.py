@@ -25,10 +25,39 @@ urlpatterns = [
         pages.record_access_log_page,
         name="record-access-log",
     ),
+    path(
+        "records/<int:patient_id>/devices/pairing-code/",
+        pages.record_device_pairing_code,
+        name="record-device-pairing-code",
+    ),
+    path(
+        "records/<int:patient_id>/devices/<int:device_id>/revoke/",
+        pages.record_device_revoke,
+        name="record-device-revoke",
+    ),
+    path(
+        "records/<int:patient_id>/test-schedules/",
+        pages.record_test_schedule_set,
+        name="record-test-schedule-set",
+    ),
+    path(
+        "records/<int:patient_id>/test-schedules/<int:schedule_id>/stop/",
+        pages.record_test_schedule_stop,
+        name="record-test-schedule-stop",
+    ),
     path("doctor/chronic-care/", pages.chronic_care_panel, name="chronic-care"),
 ]
 
 api_urlpatterns = [
+    path(
+        "me/devices/pairing-codes/",
+        views.DevicePairingCodeApi.as_view(),
+        name="device-pairing-codes",
+    ),
+    path("me/devices/", views.DeviceListApi.as_view(), name="devices"),
+    path("me/devices/<int:id>/", views.DeviceDetailApi.as_view(), name="device"),
+    path("devices/pair/", views.DevicePairApi.as_view(), name="device-pair"),
+    path("devices/readings/", views.DeviceReadingApi.as_view(), name="device-readings"),
     path(_patient_path("record/"), views.RecordApi.as_view(), name="patient-record"),
     path(
         _patient_path("allergies/"), views.AllergyListCreateApi.as_view(), name="patient-allergies"
@@ -59,6 +88,16 @@ api_urlpatterns = [
         name="patient-medication",
     ),
     path(_patient_path("readings/"), views.ReadingListCreateApi.as_view(), name="patient-readings"),
+    path(
+        _patient_path("device-test-schedules/"),
+        views.DeviceTestScheduleListCreateApi.as_view(),
+        name="patient-device-test-schedules",
+    ),
+    path(
+        "device-test-schedules/<int:id>/stop/",
+        views.DeviceTestScheduleStopApi.as_view(),
+        name="device-test-schedule-stop",
+    ),
     path(
         _patient_path("readings/<int:item_id>/entered-in-error/"),
         views.ReadingEnteredInErrorApi.as_view(),

@@ -20,6 +20,7 @@ from hospital.prescriptions.labels import (
     finding_kind_label,
     finding_management,
     finding_message,
+    frequency_label,
     route_label,
     severity_label,
     unit_label,
@@ -38,6 +39,7 @@ def diagnosis_title(diagnosis: Any) -> str:
 register.filter("dosage_form", dosage_form_label)
 register.filter("route", route_label)
 register.filter("unit", unit_label)
+register.filter("frequency", frequency_label)
 register.filter("severity", severity_label)
 register.filter("finding_kind", finding_kind_label)
 register.filter("finding_message", finding_message)
@@ -55,6 +57,7 @@ _RECORD_PARTS = {
     "consultation_message": _("consultation message"),
     "renewal_request": _("renewal request"),
     "pharmacy_order": _("pharmacy order"),
+    "house_call": _("house call"),
 }
 
 

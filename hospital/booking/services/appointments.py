@@ -16,20 +16,28 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from accounts.models import PatientProfile
 from accounts.roles import Role
 from audit.services import access_log_record
 from core.actors import acting_user
 from core.exceptions import Conflict, DomainError, NotFound
+from core.system_text import SystemText, system_text
 from core.transitions import status_change
 from hospital.booking.models import Appointment, Slot
 from hospital.doctors.models import DoctorProfile
 from hospital.doctors.services import doctor_check_may_practise
+from hospital.doctors.tiers import service_quoted_fee
 from hospital.rules import figure
 from insurance.adjudication import ItemCategory
 from insurance.services.point_of_sale import SaleLine, sale_confirm, sale_quote, sale_reverse
-from notifications.services import notification_send
+from notifications.kinds import kind_register
+from notifications.services import (
+    notification_schedule,
+    notification_schedule_cancel,
+    notification_send,
+)
 from payments.models import Payment
 from payments.services import payment_cancel, payment_create, payment_refund, payment_start
 
@@ -107,6 +115,61 @@ def _when(appointment: Appointment) -> str:
     return timezone.localtime(appointment.slot.starts_at).strftime("%Y-%m-%d %H:%M")
 
 
+kind_register("hospital.appointment_reminder", _("Appointment reminder"))
+kind_register("hospital.appointment_moved", _("Appointment moved"))
+
+# Titles a doctor may have typed into their own name; the texts add the title themselves
+# ("王芳医生", "Dr. Wang"), so a name "王医生" must not read "王医生医生".
+DOCTOR_TITLE_SUFFIXES = ("医生", "大夫")
+DOCTOR_TITLE_PREFIXES = ("Dr. ", "Dr ")
+
+
+def doctor_bare_name(name: str) -> str:
+    """The doctor's name without a title typed into it."""
+    bare = name.strip()
+    for suffix in DOCTOR_TITLE_SUFFIXES:
+        if bare.endswith(suffix) and len(bare) > len(suffix):
+            bare = bare[: -len(suffix)]
+    for prefix in DOCTOR_TITLE_PREFIXES:
+        if bare.startswith(prefix) and len(bare) > len(prefix):
+            bare = bare[len(prefix) :]
+    return bare.strip()
+
+
+# How long before the start a confirmed patient is reminded (journey 2: 24 h and 1 h).
+APPOINTMENT_REMINDERS = (("24h", dt.timedelta(hours=24)), ("1h", dt.timedelta(hours=1)))
+
+
+def _reminder_key_prefix(appointment: Appointment) -> str:
+    return f"appointment:{appointment.pk}:"
+
+
+def _schedule_reminders(appointment: Appointment) -> None:
+    """The patient's reminders of a confirmed appointment, as scheduled notices: written in
+    the confirming transaction, so a booking that rolls back leaves none behind."""
+    now = timezone.now()
+    for label, before in APPOINTMENT_REMINDERS:
+        due_at = appointment.slot.starts_at - before
+        if due_at <= now:
+            continue  # booked closer to the start than this: the confirmation says it all
+        notification_schedule(
+            recipient=appointment.patient.account,
+            kind="hospital.appointment_reminder",
+            due_at=due_at,
+            subject=system_text(gettext_noop("Appointment reminder")),
+            body=system_text(
+                gettext_noop(
+                    "Your appointment with Dr. %(doctor)s for %(patient)s is at %(when)s."
+                ),
+                doctor=doctor_bare_name(appointment.doctor.name),
+                patient=appointment.patient.real_name,
+                when=_when(appointment),
+            ),
+            dedupe_key=f"{_reminder_key_prefix(appointment)}remind:{label}",
+            link="/appointments/",
+        )
+
+
 def _reserve(
     *,
     account: Any,
@@ -133,8 +196,8 @@ def _reserve(
         raise DomainError(str(_("Choose a first or a follow-up visit.")), field="visit_type")
     if not chief_complaint.strip():
         raise DomainError(str(_("Describe the reason for the visit.")), field="chief_complaint")
-    service = slot.doctor.services.filter(mode=mode, is_active=True).first()
-    if service is None:
+    fee = service_quoted_fee(doctor=slot.doctor, mode=mode)
+    if fee is None:
         raise DomainError(str(_("This doctor does not offer this mode.")), field="mode")
     if slot.mode != mode:
         raise DomainError(
@@ -172,7 +235,7 @@ def _reserve(
                 mode=mode,
                 visit_type=visit_type,
                 chief_complaint=chief_complaint.strip(),
-                fee=service.fee,
+                fee=fee,
                 hold_expires_at=now + figure("BOOKING_HOLD"),
                 rescheduled_from=rescheduled_from,
             )
@@ -191,6 +254,7 @@ def _attach_payment(appointment: Appointment, *, account: Any) -> None:
         status_change(
             appointment, S.CONFIRMED, actor=account, note="nothing to pay", fields=("confirmed_at",)
         )
+        _schedule_reminders(appointment)
         return
     payment = payment_create(
         payer=account,
@@ -230,6 +294,41 @@ def appointment_book(
     )
     appointment_insurance_quote(appointment)
     _attach_payment(appointment, account=account)
+    return appointment
+
+
+def appointment_book_prepaid(
+    *,
+    account: Any,
+    patient_id: int,
+    slot_id: int,
+    mode: str,
+    visit_type: str,
+    chief_complaint: str,
+    doctor_id: int,
+    payment: Payment,
+    actor: Any,
+) -> Appointment:
+    """Books a slot already paid for (an expert request's fee, paid when it was made): the
+    booking is confirmed at once on that payment, at the fee the payment was for. Runs inside
+    the caller's transaction; `actor` is who booked it (the expert's assistant)."""
+    appointment = _reserve(
+        account=account,
+        patient_id=patient_id,
+        slot_id=slot_id,
+        mode=mode,
+        visit_type=visit_type,
+        chief_complaint=chief_complaint,
+        doctor_id=doctor_id,
+    )
+    appointment.fee = payment.gross_amount
+    appointment.payment = payment
+    appointment.confirmed_at = timezone.now()
+    appointment.hold_expires_at = None
+    appointment.save(update_fields=["fee", "payment", "confirmed_at", "hold_expires_at"])
+    status_change(appointment, S.CONFIRMED, actor=actor, note="prepaid", fields=("confirmed_at",))
+    _schedule_reminders(appointment)
+    _audit(actor, appointment, "confirm", "booked on a prepaid request")
     return appointment
 
 
@@ -287,6 +386,7 @@ def appointment_payment_succeeded(*, payment: Payment, actor: Any = None) -> Non
             status_change(
                 appointment, S.CONFIRMED, actor=None, note="paid", fields=("confirmed_at",)
             )
+            _schedule_reminders(appointment)
             _audit(actor, appointment, "confirm", "payment received")
             _notify_patient(
                 appointment,
@@ -342,7 +442,9 @@ def _refund_unsettled(appointment: Appointment, payment: Payment, *, actor: Any)
     )
 
 
-def _notify_patient(appointment: Appointment, *, kind: str, subject: str, body: str) -> None:
+def _notify_patient(
+    appointment: Appointment, *, kind: str, subject: str | SystemText, body: str | SystemText
+) -> None:
     recipient = appointment.patient.account
     key = f"{kind}:{appointment.pk}"
     transaction.on_commit(
@@ -407,6 +509,8 @@ def _cancel_locked(
 ) -> Appointment:
     was_held = appointment.status == S.PENDING_PAYMENT
     Appointment.TRANSITIONS.check(appointment.status, S.CANCELLED, action="cancel")
+    # A cancelled or moved appointment is never reminded of (the moved one gets its own).
+    notification_schedule_cancel(dedupe_key_prefix=_reminder_key_prefix(appointment))
     amount = cancellation_refund(appointment=appointment, by=by) if refund else ZERO
     appointment.cancelled_at = timezone.now()
     appointment.cancelled_by = by
@@ -539,6 +643,7 @@ def appointment_reschedule(*, account: Any, appointment_id: int, slot_id: int) -
             note=f"rescheduled from #{old.pk}",
             fields=("confirmed_at",),
         )
+        _schedule_reminders(new)
     else:
         if paid:
             assert old.payment_id is not None
@@ -552,6 +657,20 @@ def appointment_reschedule(*, account: Any, appointment_id: int, slot_id: int) -
         # out on the accumulators as they now stand.
         appointment_insurance_quote(new)
         _attach_payment(new, account=account)
+    _notify_patient(
+        new,
+        kind="hospital.appointment_moved",
+        subject=system_text(gettext_noop("Your appointment was moved")),
+        body=system_text(
+            gettext_noop(
+                "The appointment of %(patient)s with Dr. %(doctor)s moved from %(old)s to %(new)s."
+            ),
+            patient=new.patient.real_name,
+            doctor=doctor_bare_name(new.doctor.name),
+            old=_when(old),
+            new=_when(new),
+        ),
+    )
     _notify_doctor(
         new,
         kind="hospital.appointment_rescheduled",

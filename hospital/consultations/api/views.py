@@ -17,7 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from audit.services import access_log_for_request
+from audit.services import access_log_for_request, access_log_nothing_read
 from core.exceptions import Conflict, NotAllowed
 from hospital.consultations import selectors
 from hospital.consultations.api.serializers import (
@@ -40,11 +40,18 @@ from hospital.consultations.api.serializers import (
 )
 from hospital.consultations.models import Consultation
 from hospital.consultations.pages import attachment_response
-from hospital.consultations.services import calls, chat, clinical, visits
+from hospital.consultations.services import away, calls, chat, clinical, visits
 from hospital.consultations.summary import summary_pdf_response
 from hospital.doctors.selectors import doctor_profile_for_user
 
 TAGS = ["consultations"]
+
+
+def _visible_or_404(request: Request, consultation_id: int) -> None:
+    """Another person's consultation is a 404 before its body is read, whatever the body."""
+    selectors.consultation_get_for_user(
+        user=request.user, consultation_id=consultation_id, with_diagnoses=False
+    )
 
 
 def _detail(request: Request, consultation_id: int) -> Response:
@@ -215,6 +222,7 @@ class ConsultationMessagesApi(APIView):
         page = selectors.consultation_messages_after(
             consultation=consultation, after=cursor.validated_data["after"]
         )
+        away.consultation_chat_seen(consultation=consultation, user=request.user)
         data = MessagePageOutput(
             {"results": page.messages, "next_cursor": page.next_cursor, "has_more": page.has_more},
             context={"consultation": consultation},
@@ -229,6 +237,8 @@ class ConsultationMessagesApi(APIView):
                 action="list",
                 detail=f"messages {page.messages[0].pk}-{page.next_cursor}",
             )
+        else:
+            access_log_nothing_read()
         return Response(data)
 
     @extend_schema(
@@ -242,6 +252,7 @@ class ConsultationMessagesApi(APIView):
         tags=TAGS,
     )
     def post(self, request: Request, pk: int) -> Response:
+        _visible_or_404(request, pk)
         if "file" in request.FILES:
             data: serializers.Serializer = MessageFileInput(data=request.data)
             data.is_valid(raise_exception=True)
@@ -295,6 +306,7 @@ class ConsultationDiagnosesApi(APIView):
         tags=TAGS,
     )
     def post(self, request: Request, pk: int) -> Response:
+        _visible_or_404(request, pk)
         data = DiagnosesInput(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
@@ -321,6 +333,7 @@ class ConsultationFollowUpApi(APIView):
         tags=TAGS,
     )
     def post(self, request: Request, pk: int) -> Response:
+        _visible_or_404(request, pk)
         data = FollowUpInput(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
@@ -343,6 +356,7 @@ class ConsultationCloseApi(APIView):
         tags=TAGS,
     )
     def post(self, request: Request, pk: int) -> Response:
+        _visible_or_404(request, pk)
         data = CloseInput(data=request.data)
         data.is_valid(raise_exception=True)
         visits.consultation_close(
@@ -360,6 +374,7 @@ class ConsultationReferApi(APIView):
         tags=TAGS,
     )
     def post(self, request: Request, pk: int) -> Response:
+        _visible_or_404(request, pk)
         data = ReferInput(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
@@ -383,6 +398,7 @@ class ConsultationRatingApi(APIView):
         tags=TAGS,
     )
     def post(self, request: Request, pk: int) -> Response:
+        _visible_or_404(request, pk)
         data = RatingInput(data=request.data)
         data.is_valid(raise_exception=True)
         visits.consultation_rate(

@@ -12,6 +12,7 @@ from core.exceptions import Conflict, DomainError
 from core.system_text import SystemText
 from core.uploads import JPEG, PDF, PNG, WEBP, upload_content_type
 from hospital.consultations.models import Consultation, ConsultationMessage
+from hospital.consultations.services.away import consultation_away_notify
 from hospital.consultations.services.visits import (
     consultation_audit,
     consultation_locked_for_participant,
@@ -73,6 +74,8 @@ def consultation_post_message(
         message.attachment.save("upload", File(upload), save=False)
     message.save()
     consultation_audit(user, consultation, "create", f"message {message.kind}")
+    message_id = message.pk
+    transaction.on_commit(lambda: consultation_away_notify(message_id=message_id))
     return message
 
 

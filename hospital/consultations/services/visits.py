@@ -26,7 +26,9 @@ from hospital.booking.services.appointments import (
 )
 from hospital.consultations.models import Consultation, ConsultationMessage
 from hospital.doctors.models import Department, DoctorProfile
+from hospital.doctors.rosters import doctor_check_on_duty
 from hospital.doctors.services import doctor_check_may_practise
+from hospital.doctors.tiers import quick_consult_promise
 from hospital.rules import figure
 from notifications.kinds import kind_register
 from notifications.services import notification_send, notification_send_to_operators
@@ -261,9 +263,8 @@ def consultation_request_quick(
     return consultation
 
 
-def _check_may_claim(doctor: DoctorProfile, consultation: Consultation) -> None:
-    if doctor.tier != DoctorProfile.Tier.FULL_TIME:
-        raise NotAllowed(_("Quick consults are answered by full-time doctors on duty."))
+def _check_may_claim(doctor: DoctorProfile, consultation: Consultation, now: dt.datetime) -> None:
+    doctor_check_on_duty(doctor=doctor, at=now)
     if consultation.department_id != doctor.department_id:
         raise NotFound(_("No such consultation."))
 
@@ -301,13 +302,14 @@ def consultation_claim(
     consultation = _locked(consultation_id)
     if consultation.kind != Consultation.Kind.QUICK:
         raise NotFound(_("No such consultation."))
-    _check_may_claim(doctor, consultation)
     if consultation.doctor_id == doctor.pk and consultation.status == S.OPEN:
         return consultation
+    now = now or timezone.now()
+    _check_may_claim(doctor, consultation, now)
     if consultation.status != S.WAITING:
         raise Conflict(_("Another doctor has already taken this question."), code="already_claimed")
     doctor_check_may_practise(doctor=doctor)
-    return _claim(consultation, doctor, now or timezone.now())
+    return _claim(consultation, doctor, now)
 
 
 @transaction.atomic
@@ -315,8 +317,8 @@ def consultation_claim_next(*, doctor_user: Any, now: dt.datetime | None = None)
     """The oldest waiting quick consult of the doctor's department, claimed. Rows another
     doctor is claiming at this moment are skipped, so doctors never wait on or take the same one."""
     doctor = _doctor_of(doctor_user)
-    if doctor.tier != DoctorProfile.Tier.FULL_TIME:
-        raise NotAllowed(_("Quick consults are answered by full-time doctors on duty."))
+    now = now or timezone.now()
+    doctor_check_on_duty(doctor=doctor, at=now)
     doctor_check_may_practise(doctor=doctor)
     consultation = (
         Consultation.objects.select_for_update(skip_locked=True)
@@ -326,7 +328,7 @@ def consultation_claim_next(*, doctor_user: Any, now: dt.datetime | None = None)
     )
     if consultation is None:
         raise NotFound(_("No question is waiting in your department."), code="queue_empty")
-    return _claim(consultation, doctor, now or timezone.now())
+    return _claim(consultation, doctor, now)
 
 
 @transaction.atomic
@@ -475,7 +477,7 @@ def consultations_alert_unclaimed(*, now: dt.datetime | None = None) -> int:
         kind=Consultation.Kind.QUICK,
         status=S.WAITING,
         unclaimed_alerted_at__isnull=True,
-        created_at__lte=now - figure("QUICK_CONSULT_UNCLAIMED_ALERT_AFTER"),
+        created_at__lte=now - quick_consult_promise(),
     ).values_list("pk", flat=True)
     alerted = 0
     for consultation_id in list(due):

@@ -8,7 +8,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers
 
-from hospital.prescriptions.models import Prescription, RenewalRequest
+from hospital.prescriptions.models import FindingIntervention, Prescription, RenewalRequest
 from hospital.prescriptions.services import prescribing
 
 
@@ -38,7 +38,7 @@ class FormularySearchInput(serializers.Serializer):
 class PrescriptionItemInput(serializers.Serializer):
     drug_code = serializers.CharField(max_length=60)
     dose = serializers.DecimalField(max_digits=10, decimal_places=3)
-    dose_unit = serializers.CharField(max_length=20)
+    dose_unit = serializers.CharField(max_length=40)
     route = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
     frequency = serializers.CharField(max_length=12)
     duration_days = serializers.IntegerField(min_value=1, max_value=366)
@@ -46,6 +46,7 @@ class PrescriptionItemInput(serializers.Serializer):
     instructions = serializers.CharField(
         max_length=300, required=False, allow_blank=True, default=""
     )
+    is_important = serializers.BooleanField(required=False, default=False)
 
 
 class PrescriptionInput(serializers.Serializer):
@@ -104,19 +105,44 @@ class PrescriptionItemOutput(serializers.Serializer):
     pack_unit = serializers.CharField(source="drug.pack_unit")
     purchased_packs = serializers.IntegerField()
     instructions = serializers.CharField()
+    is_important = serializers.BooleanField()
 
 
 class PrescriptionFindingOutput(serializers.Serializer):
+    # Stored findings have an id (what an intervention answers); a live check's have none.
+    id = serializers.IntegerField(required=False)
     kind = serializers.CharField()
     severity = serializers.CharField()
     drug_codes = serializers.ListField(child=serializers.CharField())
     message = serializers.CharField()
     message_zh = serializers.CharField()
     management = serializers.CharField()
+    management_zh = serializers.CharField(required=False, default="")
     # DRF pops declared fields off the class, so this does not shadow Field.source.
     source = serializers.CharField()  # type: ignore[assignment]
     rule_id = serializers.CharField()
     override_reason = serializers.CharField(required=False, default="")
+
+
+class FindingInterventionOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    finding = serializers.IntegerField(source="finding_id")
+    rule_id = serializers.CharField()
+    outcome = serializers.ChoiceField(choices=FindingIntervention.Outcome.choices)
+    outcome_display = serializers.CharField(source="get_outcome_display")
+    note = serializers.CharField()
+    pharmacist = serializers.IntegerField(source="pharmacist_id")
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+
+class ReviewFindingOutput(PrescriptionFindingOutput):
+    intervention = FindingInterventionOutput(source="pharmacist_intervention", allow_null=True)
+
+
+class FindingInterventionInput(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=FindingIntervention.Outcome.choices)
+    note = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
 
 
 class PrescriptionPatientOutput(serializers.Serializer):
@@ -150,6 +176,11 @@ class PrescriptionOutput(serializers.Serializer):
     submitted_at = serializers.DateTimeField(allow_null=True)
     signature = serializers.CharField()
     knowledge_version = serializers.CharField()
+    decision_support_checked = serializers.BooleanField(
+        help_text="False when decision support could not run on the saved content (its "
+        "knowledge was unavailable): no findings then means unchecked, not safe. Signing runs "
+        "the check again and is refused (503) while it cannot run."
+    )
     risk_rank = serializers.IntegerField()
     reviewed_at = serializers.DateTimeField(allow_null=True)
     review_decision_reason = serializers.CharField()
@@ -283,7 +314,7 @@ class PrescriptionReviewOutput(serializers.Serializer):
     knowledge_version = serializers.CharField()
     risk_rank = serializers.IntegerField()
     items = ReviewItemOutput(many=True)
-    findings = PrescriptionFindingOutput(many=True)
+    findings = ReviewFindingOutput(many=True)
     lease = ReviewLeaseOutput(source="*")
     review = ReviewDecisionOutput(source="*")
 

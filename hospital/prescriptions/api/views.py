@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
@@ -18,12 +17,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.mfa import second_factor_verified_at
 from accounts.rules import is_pharmacist
 from audit.services import access_log_for_request
+from hospital.consultations.selectors import consultation_get_for_user
 from hospital.prescriptions import selectors
 from hospital.prescriptions.api.serializers import (
     ApproveInput,
     BlockedOutput,
+    FindingInterventionInput,
     FormularyDrugOutput,
     FormularySearchInput,
     PrescriptionCheckOutput,
@@ -46,6 +48,7 @@ from hospital.prescriptions.api.serializers import (
 )
 from hospital.prescriptions.models import Prescription, RenewalRequest
 from hospital.prescriptions.pdf import prescription_pdf_response
+from hospital.prescriptions.services import interventions as intervention_services
 from hospital.prescriptions.services import prescribing, signing
 from hospital.prescriptions.services import renewals as renewal_services
 from hospital.prescriptions.services import review as review_services
@@ -81,24 +84,6 @@ def _log(request: Request, prescription: Prescription, action: str, detail: str 
     )
 
 
-def session_mfa_verified_at(request: Any) -> dt.datetime | None:
-    """When this session last passed a second factor (allauth records logins and
-    reauthentications); None when it never did or there is no session."""
-    from allauth.account.authentication import get_authentication_records
-
-    http_request = getattr(request, "_request", request)
-    if not hasattr(http_request, "session"):
-        return None
-    times = [
-        record.get("at")
-        for record in get_authentication_records(http_request, getattr(request, "user", None))
-        if record.get("method") == "mfa" and record.get("at")
-    ]
-    if not times:
-        return None
-    return dt.datetime.fromtimestamp(max(times), tz=dt.UTC)
-
-
 class FormularyDrugListApi(GenericAPIView):
     serializer_class = FormularyDrugOutput
 
@@ -126,6 +111,8 @@ class ConsultationPrescriptionCreateApi(APIView):
         tags=TAGS,
     )
     def post(self, request: Request, pk: int) -> Response:
+        # A consultation the doctor takes no part in is a 404 whatever the body says.
+        consultation_get_for_user(user=request.user, consultation_id=pk, with_diagnoses=False)
         data = PrescriptionInput(data=request.data)
         data.is_valid(raise_exception=True)
         prescription = prescribing.prescription_create(
@@ -221,8 +208,11 @@ class PrescriptionSignApi(APIView):
     @extend_schema(
         operation_id="prescription_sign",
         summary="Sign the draft (treating doctor, with a second factor) and send it for review",
-        description="Give `totp_code` from the authenticator app, unless this session passed "
-        "a second factor within the last 5 minutes. A contraindicated finding refuses signing "
+        description="Give `totp_code` from the authenticator app, unless this session (the "
+        "app's X-Session-Token or the browser's) passed a second factor within the last 5 "
+        "minutes. A code sent with a signing that is then refused (a finding, a rule) stays "
+        "usable for the retry; it is used up once the prescription is signed. A contraindicated "
+        "finding refuses signing "
         "(409 with the findings); each major finding needs a reason in `override_reasons`, "
         "keyed by its `rule_id`. 503 when decision support cannot run.",
         request=PrescriptionSignInput,
@@ -241,7 +231,7 @@ class PrescriptionSignApi(APIView):
                 doctor_user=request.user,
                 prescription_id=pk,
                 totp_code=data.validated_data["totp_code"],
-                mfa_verified_at=session_mfa_verified_at(request),
+                mfa_verified_at=second_factor_verified_at(request),
                 override_reasons=data.validated_data["override_reasons"],
             )
         except prescribing.PrescriptionBlocked as blocked:
@@ -265,6 +255,7 @@ class PrescriptionExtendApi(APIView):
         tags=TAGS,
     )
     def post(self, request: Request, pk: int) -> Response:
+        selectors.prescription_get_for_user(user=request.user, prescription_id=pk)
         data = PrescriptionExtendInput(data=request.data)
         data.is_valid(raise_exception=True)
         signing.prescription_extend(
@@ -272,7 +263,7 @@ class PrescriptionExtendApi(APIView):
             prescription_id=pk,
             valid_until=data.validated_data["valid_until"],
             totp_code=data.validated_data["totp_code"],
-            mfa_verified_at=session_mfa_verified_at(request),
+            mfa_verified_at=second_factor_verified_at(request),
         )
         return _detail(request, pk)
 
@@ -445,6 +436,34 @@ class PrescriptionRejectApi(APIView):
         return _review_response(request, pk)
 
 
+class FindingInterventionApi(APIView):
+    permission_classes = [IsAuthenticated, IsPharmacist]
+
+    @extend_schema(
+        operation_id="finding_intervention_record",
+        summary="Record the pharmacist's answer to one finding: accepted, rejected or changed",
+        description=(
+            "`accepted`: the warning stands and was acted on; `rejected`: it does not apply to "
+            "this patient; `changed`: dose, drug or monitoring changed with the prescriber. A "
+            "note is required for rejected and changed. Sending the same answer again changes "
+            "nothing; the pharmacist who answered may correct it."
+        ),
+        request=FindingInterventionInput,
+        responses=PrescriptionReviewOutput,
+        tags=TAGS,
+    )
+    def post(self, request: Request, pk: int, finding_id: int) -> Response:
+        data = FindingInterventionInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        intervention_services.finding_intervention_record(
+            pharmacist=request.user,
+            prescription_id=pk,
+            finding_id=finding_id,
+            **data.validated_data,
+        )
+        return _review_response(request, pk)
+
+
 class PrescriptionReviewLeaseReleaseApi(APIView):
     permission_classes = [IsAuthenticated, IsPharmacist]
 
@@ -461,7 +480,7 @@ class PrescriptionReviewLeaseReleaseApi(APIView):
 
 
 def _renewal_response(request: Request, renewal_id: int, code: int = 200) -> Response:
-    renewal = selectors.renewal_request_list(user=request.user).filter(pk=renewal_id).get()
+    renewal = selectors.renewal_request_get(user=request.user, renewal_request_id=renewal_id)
     return Response(RenewalRequestOutput(renewal).data, status=code)
 
 
@@ -535,6 +554,8 @@ class RenewalRequestDeclineApi(APIView):
         tags=RENEWAL_TAGS,
     )
     def post(self, request: Request, pk: int) -> Response:
+        # Another doctor's renewal request is a 404 whatever the body says.
+        selectors.renewal_request_get(user=request.user, renewal_request_id=pk)
         data = RenewalDeclineInput(data=request.data)
         data.is_valid(raise_exception=True)
         renewal_services.renewal_request_decline(

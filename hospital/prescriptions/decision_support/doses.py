@@ -1,10 +1,12 @@
 """Dose checks: frequencies, units and strengths converted to the limit's basis, single, daily and
-weekly dose against the formulary limits."""
+weekly dose against the formulary limits; the label's most administrations a day (also what PRN
+counts as); each component of a fixed-dose combination against its own daily maximum."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from decimal import Decimal
 
 from hospital.prescriptions.decision_support.facts import (
@@ -17,13 +19,18 @@ from hospital.prescriptions.decision_support.facts import (
     format_number,
 )
 from hospital.prescriptions.decision_support.knowledge import (
+    ComponentLimit,
     Drug,
+    Knowledge,
     Severity,
 )
 
-# PRN ("as needed") has no fixed frequency; the dose check assumes the usual label ceiling of
+# PRN ("as needed") has no fixed frequency; unless the drug's label sets its own most
+# administrations a day (sildenafil once), the dose check assumes the usual label ceiling of
 # four doses a day, so a PRN dose that would exceed the maximum at 4×/day is flagged.
 PRN_ASSUMED_DOSES_PER_DAY = Decimal(4)
+
+PRN_CODES = frozenset({"PRN", "必要时"})
 
 FREQUENCY_PER_DAY: dict[str, Decimal] = {
     "QD": Decimal(1),
@@ -60,6 +67,24 @@ _EVERY_N_HOURS = re.compile(r"Q(\d{1,2})H")
 
 def _frequency_code(frequency: str) -> str:
     return re.sub(r"[\s.]", "", frequency).upper()
+
+
+def is_prn(frequency: str) -> bool:
+    return _frequency_code(frequency) in PRN_CODES
+
+
+def prn_doses_per_day(drug: Drug) -> Decimal:
+    """How many doses a day an as-needed order is counted as for this drug."""
+    if drug.max_administrations_per_day is not None:
+        return Decimal(drug.max_administrations_per_day)
+    return PRN_ASSUMED_DOSES_PER_DAY
+
+
+def drug_frequency_per_day(frequency: str, drug: Drug) -> Decimal:
+    """Administrations per day, PRN counted with the drug's own ceiling."""
+    if is_prn(frequency):
+        return prn_doses_per_day(drug)
+    return frequency_per_day(frequency)
 
 
 def frequency_per_day(frequency: str) -> Decimal:
@@ -197,6 +222,51 @@ def convert_dose(amount: Decimal, unit: str, drug: Drug) -> Decimal | None:
     return None
 
 
+def is_combination(drug: Drug, kb: Knowledge | None) -> bool:
+    """A fixed-dose combination whose components the knowledge lists."""
+    return kb is not None and bool(kb.components.get(drug.code))
+
+
+def dose_in_drug_unit(
+    amount: Decimal, unit: str, drug: Drug, kb: Knowledge | None = None
+) -> Decimal | None:
+    """`amount` of `unit` in the drug's dose unit. For a combination, "mg trimethoprim" (the
+    amount of one named component) converts through that component's amount per tablet; a
+    bare "mg" says no component and is not converted (see `dose_unit_is_ambiguous`)."""
+    if kb is not None and is_combination(drug, kb):
+        component = kb.component_by_unit(drug, unit)
+        if component is not None:
+            amount_unit = unit.strip().partition(" ")[0]
+            in_component_unit = _in_unit(amount, amount_unit, component.unit)
+            if in_component_unit is None:
+                return None
+            forms = in_component_unit / component.amount
+            return _in_unit(forms, "tablet", drug.dose_unit)
+        if dose_unit_is_ambiguous(drug, unit, kb):
+            return None
+    return convert_dose(amount, unit, drug)
+
+
+def dose_unit_choices(drug: Drug, kb: Knowledge | None) -> list[str]:
+    """The dose units a prescriber may write for this drug: its dose unit and, for a
+    combination, the amount of each named component ("mg sulfamethoxazole")."""
+    components = kb.components.get(drug.code, ()) if kb is not None else ()
+    return [drug.dose_unit, *(f"{c.unit} {c.ingredient}" for c in components)]
+
+
+def dose_unit_is_ambiguous(drug: Drug, unit: str, kb: Knowledge | None) -> bool:
+    """A combination's dose in plain mg (or µg, mL) does not say of which component."""
+    if kb is None or not is_combination(drug, kb):
+        return False
+    if kb.component_by_unit(drug, unit) is not None:
+        return False
+    dimension = _dimension(unit)
+    if dimension is not None and dimension[0] == "count":
+        return False
+    # the product's own dose unit (e.g. g of a cream) says what it measures
+    return _in_unit(Decimal(1), unit, drug.dose_unit) is None
+
+
 def _dose_finding(
     drug: Drug,
     rule_id: str,
@@ -218,7 +288,9 @@ def _dose_finding(
 
 
 def dose_findings(
-    known: Sequence[tuple[ProposedItem, Drug]], patient: PatientFacts
+    known: Sequence[tuple[ProposedItem, Drug]],
+    patient: PatientFacts,
+    kb: Knowledge | None = None,
 ) -> list[Finding]:
     """Daily dose per drug; two lines of the same drug count together."""
     by_code: dict[str, list[ProposedItem]] = {}
@@ -229,19 +301,20 @@ def dose_findings(
     findings = []
     for code, drug_items in by_code.items():
         drug = drugs[code]
-        daily, problem = _daily_dose(drug, drug_items)
+        daily, problem = _daily_dose(drug, drug_items, kb)
         if problem is not None:
             findings.append(problem)
             continue
         assert daily is not None
         if drug.weekly_dosing:
             findings.extend(_weekly_frequency(drug, drug_items))
+        findings.extend(_administrations_over_label(drug, drug_items))
         findings.extend(_dose_against_limit(drug, daily, drug_items, patient))
     return findings
 
 
 def _daily_dose(
-    drug: Drug, drug_items: Sequence[ProposedItem]
+    drug: Drug, drug_items: Sequence[ProposedItem], kb: Knowledge | None = None
 ) -> tuple[Decimal | None, Finding | None]:
     total = Decimal(0)
     for item in drug_items:
@@ -258,7 +331,7 @@ def _daily_dose(
                 "Enter the dose per administration.",
             )
         try:
-            per_day = frequency_per_day(item.frequency)
+            per_day = drug_frequency_per_day(item.frequency, drug)
         except ValueError:
             return None, _dose_finding(
                 drug,
@@ -268,7 +341,20 @@ def _daily_dose(
                 f"{drug.generic_name_zh}：无法识别用药频次“{item.frequency}”，无法核对日剂量。",
                 "Use a standard frequency code (QD, BID, TID, QID, Q8H, QN, PRN …).",
             )
-        amount = convert_dose(dose, item.dose_unit, drug)
+        if dose_unit_is_ambiguous(drug, item.dose_unit, kb):
+            choices = " or ".join(f"“{u}”" for u in dose_unit_choices(drug, kb))
+            choices_zh = "或".join(f"“{u}”" for u in dose_unit_choices(drug, kb))
+            return None, _dose_finding(
+                drug,
+                "dose.component_unspecified",
+                f"{drug.generic_name_en}: a dose of {format_number(dose)} {item.dose_unit} "
+                "does not say of which component of this combination, so it cannot be checked.",
+                f"{drug.generic_name_zh}：复方制剂剂量“{format_number(dose)} {item.dose_unit}”"
+                "未注明是哪一成分的剂量，无法核对。",
+                f"Give the dose as {choices}.",
+                f"请以{choices_zh}开具剂量。",
+            )
+        amount = dose_in_drug_unit(dose, item.dose_unit, drug, kb)
         if amount is None:
             return None, _dose_finding(
                 drug,
@@ -286,7 +372,9 @@ def _daily_dose(
 
 def _weekly_frequency(drug: Drug, drug_items: Sequence[ProposedItem]) -> list[Finding]:
     """A once-weekly drug given more often: the classic fatal methotrexate error."""
-    too_often = [i for i in drug_items if frequency_per_day(i.frequency) > FREQUENCY_PER_DAY["QW"]]
+    too_often = [
+        i for i in drug_items if drug_frequency_per_day(i.frequency, drug) > FREQUENCY_PER_DAY["QW"]
+    ]
     if not too_often:
         return []
     frequencies = ", ".join(i.frequency for i in too_often)
@@ -318,8 +406,8 @@ def _dose_against_limit(
     how = " + ".join(
         f"{format_number(Decimal(i.dose))} {i.dose_unit} {i.frequency}" for i in drug_items
     )
-    if any(_frequency_code(i.frequency) in {"PRN", "必要时"} for i in drug_items):
-        how += f" (PRN counted as up to {PRN_ASSUMED_DOSES_PER_DAY} doses a day)"
+    if any(is_prn(i.frequency) for i in drug_items):
+        how += f" (PRN counted as up to {prn_doses_per_day(drug)} doses a day)"
     adult_max = drug.adult_max_daily_dose
     findings = []
     limit, basis_en, basis_zh = adult_max, "adult maximum", f"成人{period_zh}最大剂量"
@@ -355,6 +443,133 @@ def _dose_against_limit(
                 f"{drug.generic_name_zh}：{period_zh}剂量 {format_number(daily)} {unit}"
                 f"（{how}）超过{basis_zh} {format_number(limit)} {unit}。",
                 "Reduce the dose or the frequency.",
+            )
+        )
+    return findings
+
+
+def daily_dose(
+    drug: Drug, drug_items: Sequence[ProposedItem], kb: Knowledge | None = None
+) -> Decimal | None:
+    """The drug's total daily dose in its dose_unit; None when it cannot be worked out (the dose
+    check already reports why)."""
+    daily, _problem = _daily_dose(drug, drug_items, kb)
+    return daily
+
+
+def _administrations_over_label(drug: Drug, drug_items: Sequence[ProposedItem]) -> list[Finding]:
+    """A fixed frequency above the label's most administrations a day ("sildenafil BID"), even
+    when the daily amount is within the maximum: the label limits how often, not only how much.
+    Moderate: the daily dose check reports an amount over the maximum as major."""
+    limit = drug.max_administrations_per_day
+    if limit is None:
+        return []
+    total = sum(
+        (frequency_per_day(i.frequency) for i in drug_items if not is_prn(i.frequency)),
+        Decimal(0),
+    )
+    if total <= limit:
+        return []
+    frequencies = " + ".join(i.frequency for i in drug_items if not is_prn(i.frequency))
+    return [
+        drug_finding(
+            drug,
+            kind=FindingKind.DOSE_OVER_MAXIMUM,
+            severity=Severity.MODERATE,
+            message=(
+                f"{drug.generic_name_en}: prescribed {frequencies} ({format_number(total)} times "
+                f"a day); the label allows at most {limit} a day."
+            ),
+            message_zh=(
+                f"{drug.generic_name_zh}：处方频次{frequencies}（每日{format_number(total)}次），"
+                f"说明书规定每日最多{limit}次。"
+            ),
+            management="Give it no more often than the label allows.",
+            rule_id="dose.administrations_per_day",
+        )
+    ]
+
+
+def _component_daily_amount(
+    component: ComponentLimit, item: ProposedItem, drug: Drug, kb: Knowledge
+) -> Decimal | None:
+    """How much of the component this line gives a day, in the component's unit."""
+    forms_per_day = daily_dose(drug, [item], kb)
+    if forms_per_day is None:
+        return None
+    forms = _in_unit(forms_per_day, drug.dose_unit, "tablet")
+    return None if forms is None else forms * component.amount
+
+
+def _single_ingredient_daily_amount(
+    ingredient: str, unit: str, item: ProposedItem, drug: Drug
+) -> Decimal | None:
+    """How much of `ingredient` a single-ingredient drug's line gives a day, in `unit`."""
+    if len(drug.ingredients) != 1 or drug.ingredients[0] != ingredient:
+        return None
+    daily = daily_dose(drug, [item])
+    if daily is None:
+        return None
+    direct = _in_unit(daily, drug.dose_unit, unit)
+    if direct is not None:
+        return direct
+    if drug.strength_value is None:
+        return None
+    active = convert_dose(Decimal(1), drug.dose_unit, replace(drug, dose_unit=drug.strength_unit))
+    return None if active is None else _in_unit(daily * active, drug.strength_unit, unit)
+
+
+def component_findings(known: Sequence[tuple[ProposedItem, Drug]], kb: Knowledge) -> list[Finding]:
+    """Each component of the prescribed combinations against its own daily maximum, adding what
+    other lines give of the same ingredient (paracetamol in a cold remedy and in tablets)."""
+    limits: dict[str, ComponentLimit] = {}
+    for _item, drug in known:
+        for component in kb.components.get(drug.code, ()):
+            if component.max_daily_amount is None:
+                continue
+            held = limits.get(component.ingredient)
+            if held is None or component.max_daily_amount < (held.max_daily_amount or 0):
+                limits[component.ingredient] = component
+    findings = []
+    for ingredient, limit in limits.items():
+        assert limit.max_daily_amount is not None
+        total = Decimal(0)
+        parts: list[tuple[Drug, Decimal]] = []
+        for item, drug in known:
+            part = next(
+                (c for c in kb.components.get(drug.code, ()) if c.ingredient == ingredient), None
+            )
+            if part is not None:
+                amount = _component_daily_amount(part, item, drug, kb)
+                if amount is not None and part.unit != limit.unit:
+                    amount = _in_unit(amount, part.unit, limit.unit)
+            else:
+                amount = _single_ingredient_daily_amount(ingredient, limit.unit, item, drug)
+            if amount is not None:
+                total += amount
+                parts.append((drug, amount))
+        if total <= limit.max_daily_amount:
+            continue
+        unit = limit.unit
+        how_en = " + ".join(f"{format_number(a)} {unit} from {d.generic_name_en}" for d, a in parts)
+        how_zh = " + ".join(f"{d.generic_name_zh} {format_number(a)} {unit}" for d, a in parts)
+        ceiling = f"{format_number(limit.max_daily_amount)} {unit}"
+        findings.append(
+            Finding(
+                kind=FindingKind.DOSE_OVER_MAXIMUM,
+                severity=Severity.MAJOR,
+                drug_codes=tuple(sorted({d.code for d, _ in parts})),
+                message=(
+                    f"{ingredient}: {format_number(total)} {unit} a day ({how_en}) exceeds its "
+                    f"own maximum of {ceiling} a day."
+                ),
+                message_zh=(
+                    f"{limit.ingredient_zh}：每日{format_number(total)} {unit}（{how_zh}），"
+                    f"超过该成分每日最大剂量{ceiling}。"
+                ),
+                management="Reduce the dose so that each component stays within its maximum.",
+                source=limit.source,
+                rule_id=f"dose.component_maximum:{ingredient}",
             )
         )
     return findings

@@ -2,7 +2,8 @@
 
 `check_prescription` takes the patient's facts, the proposed items and the medicines the patient
 already takes, and returns findings (interactions, allergies, duplicate therapy, dose over the
-maximum, pregnancy/lactation, age, forbidden control class, unknown drug), worst first. It is pure:
+maximum, pregnancy/lactation, age, kidney and liver function, QT prolongation, forbidden control
+class, unknown drug), worst first. It is pure:
 no database, no side effects; the knowledge comes from `knowledge` and `knowledge_files` (the CSV
 files) unless the caller passes its own `Knowledge`.
 
@@ -14,8 +15,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
+from hospital.prescriptions.decision_support.age import age_in_words
 from hospital.prescriptions.decision_support.allergies import allergy_findings
-from hospital.prescriptions.decision_support.doses import dose_findings
+from hospital.prescriptions.decision_support.doses import component_findings, dose_findings
+from hospital.prescriptions.decision_support.elderly import elderly_findings, elderly_rules_for
 from hospital.prescriptions.decision_support.facts import (
     ADULT_AGE_YEARS,
     CHILDBEARING_AGE_YEARS,
@@ -27,7 +30,6 @@ from hospital.prescriptions.decision_support.facts import (
     ProposedItem,
     active_medicine,
     drug_finding,
-    format_number,
     proposed_medicine,
 )
 from hospital.prescriptions.decision_support.interactions import (
@@ -42,6 +44,11 @@ from hospital.prescriptions.decision_support.knowledge import (
     Severity,
 )
 from hospital.prescriptions.decision_support.knowledge_files import get_knowledge
+from hospital.prescriptions.decision_support.organs import (
+    hepatic_findings,
+    qt_findings,
+    renal_findings,
+)
 
 
 def check_prescription(
@@ -74,13 +81,35 @@ def check_prescription(
     for drug in drugs:
         findings.extend(_control_class(drug))
         findings.extend(_pregnancy_and_lactation(drug, patient, pregnant, lactating))
-        findings.extend(_age(drug, patient))
+        findings.extend(_age(drug, patient, kb))
     findings.extend(_pregnancy_status_reminder(drugs, patient, pregnant))
-    findings.extend(dose_findings(known, patient))
+    findings.extend(dose_findings(known, patient, kb))
+    findings.extend(component_findings(known, kb))
+    findings.extend(elderly_findings(drugs, patient, kb))
     findings.extend(allergy_findings(patient.allergies, drugs, kb))
     findings.extend(interaction_findings(proposed, active, kb.interactions))
     findings.extend(duplicate_findings(known, active, kb))
-    return _sorted_unique(findings)
+    findings.extend(renal_findings(known, patient, kb))
+    findings.extend(hepatic_findings(drugs, patient, kb))
+    findings.extend(qt_findings(proposed, active, patient, kb))
+    return _sorted_unique(_without_repeated_qt_pairs(findings))
+
+
+def _without_repeated_qt_pairs(findings: list[Finding]) -> list[Finding]:
+    """Two known-QT-risk drugs whose pair also has an interaction rule (one with a further
+    mechanism, e.g. CYP3A4 inhibition raising the level) are reported once: by that rule when
+    it is at least as severe, since it says more; otherwise by the QT finding alone."""
+    interactions = {
+        frozenset(f.drug_codes): f for f in findings if f.kind is FindingKind.INTERACTION
+    }
+    kept = []
+    for finding in findings:
+        if finding.rule_id == "qt.two_known_risk":
+            same_pair = interactions.get(frozenset(finding.drug_codes))
+            if same_pair is not None and same_pair.severity.rank >= finding.severity.rank:
+                continue
+        kept.append(finding)
+    return kept
 
 
 def _sorted_unique(findings: Iterable[Finding]) -> list[Finding]:
@@ -234,24 +263,26 @@ def _pregnancy_status_reminder(
     ]
 
 
-def _age(drug: Drug, patient: PatientFacts) -> list[Finding]:
+def _age(drug: Drug, patient: PatientFacts, kb: Knowledge) -> list[Finding]:
     findings = []
     age = patient.age_years
     minimum = drug.paediatric_min_age_years
     if minimum is not None and age < float(minimum):
+        age_en, age_zh = age_in_words(age)
+        minimum_en, minimum_zh = age_in_words(float(minimum))
         findings.append(
             drug_finding(
                 drug,
                 kind=FindingKind.PAEDIATRIC_AGE,
                 severity=Severity.MAJOR,
                 message=(
-                    f"{drug.generic_name_en}: not for patients under "
-                    f"{format_number(minimum)} years (patient is {age:g})."
+                    f"{drug.generic_name_en}: not for patients under {minimum_en} "
+                    f"(patient is {age_en})."
                     + (f" {drug.paediatric_caution}" if drug.paediatric_caution else "")
                 ),
                 message_zh=(
-                    f"{drug.generic_name_zh}：不适用于{format_number(minimum)}岁以下患者"
-                    f"（患者{age:g}岁）。" + drug.paediatric_caution_zh
+                    f"{drug.generic_name_zh}：不适用于{minimum_zh}以下患者"
+                    f"（患者{age_zh}）。" + drug.paediatric_caution_zh
                 ),
                 management="Choose an alternative licensed for this age.",
                 rule_id="age.paediatric_minimum",
@@ -269,12 +300,18 @@ def _age(drug: Drug, patient: PatientFacts) -> list[Finding]:
                 rule_id="age.paediatric_caution",
             )
         )
-    if age >= ELDERLY_AGE_YEARS and drug.elderly_caution:
+    # The formulary's free-text note is a dosing reminder (start low, monitor), not a reference's
+    # "avoid": minor, and left out where the list of inappropriate medicines already speaks.
+    if (
+        age >= ELDERLY_AGE_YEARS
+        and drug.elderly_caution
+        and not elderly_rules_for(drug, patient, kb)
+    ):
         findings.append(
             drug_finding(
                 drug,
                 kind=FindingKind.ELDERLY,
-                severity=Severity.MODERATE,
+                severity=Severity.MINOR,
                 message=f"{drug.generic_name_en}: in older adults: {drug.elderly_caution}",
                 message_zh=f"{drug.generic_name_zh}：老年人用药注意：{drug.elderly_caution_zh}",
                 management="Consider a safer alternative or a lower dose, and monitor.",

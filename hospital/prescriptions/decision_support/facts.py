@@ -3,6 +3,7 @@ taken, and the findings it returns."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -33,6 +34,9 @@ class FindingKind(StrEnum):
     LACTATION = "lactation"
     PAEDIATRIC_AGE = "paediatric_age"
     ELDERLY = "elderly"
+    RENAL_FUNCTION = "renal_function"
+    HEPATIC_FUNCTION = "hepatic_function"
+    QT_PROLONGATION = "qt_prolongation"
     FORBIDDEN_CONTROL_CLASS = "forbidden_control_class"
     UNKNOWN_DRUG = "unknown_drug"
 
@@ -44,6 +48,14 @@ class RecordedAllergy:
 
 
 @dataclass(frozen=True, slots=True)
+class LabValue:
+    """A laboratory result on record with the day it was measured."""
+
+    value: Decimal
+    measured_on: dt.date
+
+
+@dataclass(frozen=True, slots=True)
 class PatientFacts:
     age_years: float
     weight_kg: Decimal | None
@@ -52,6 +64,12 @@ class PatientFacts:
     lactating: bool | None
     allergies: Sequence[RecordedAllergy] = ()
     conditions: Sequence[str] = ()  # ICD-10 codes
+    creatinine_umol_l: LabValue | None = None  # latest serum creatinine, µmol/L
+    egfr: LabValue | None = None  # latest eGFR, mL/min/1.73 m²
+    potassium_mmol_l: LabValue | None = None  # latest serum potassium, mmol/L
+    hepatic_impairment: str = ""  # none/mild/moderate/severe (Child–Pugh A/B/C); "" unknown
+    # The day the check is made, against which a laboratory value is recent or not; None: today.
+    as_of: dt.date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +119,15 @@ class Finding:
 
 # The engine's fixed advice (English as written in the checks) → Chinese.
 MANAGEMENT_ZH: dict[str, str] = {
+    "Avoid the combination; if both are needed, take an ECG (QTc) first and again after "
+    "starting, and keep potassium and magnesium normal.": (
+        "避免合用；如确需合用，用药前及开始后复查心电图（QTc），并维持血钾、血镁正常。"
+    ),
+    "Correct potassium (and magnesium) before starting, or choose a drug without QT risk; "
+    "take an ECG (QTc).": "用药前先纠正血钾（及血镁），或改用无QT风险的药物；并做心电图（QTc）。",
+    "Check the QTc on an ECG and potassium when starting the combination.": (
+        "开始合用时检查心电图QTc及血钾。"
+    ),
     "Choose the drug from the formulary.": "请从处方集中选择药品。",
     "Refer the patient to an in-person visit.": "请建议患者线下就诊。",
     "Choose an alternative safe in pregnancy, or document the reason.": (
@@ -126,6 +153,10 @@ MANAGEMENT_ZH: dict[str, str] = {
     ),
     "Record the child's weight and check the dose per kg.": "请记录患儿体重并按千克体重核对剂量。",
     "Reduce the dose or the frequency.": "请减少剂量或用药次数。",
+    "Give it no more often than the label allows.": "请按说明书规定的每日最多次数开具。",
+    "Reduce the dose so that each component stays within its maximum.": (
+        "请减少剂量，使每一成分均不超过其每日最大剂量。"
+    ),
     "Keep one line with the total intended dose.": "请合并为一行，填写预期总剂量。",
     "Confirm this is a renewal and the previous supply is ending or stopped.": (
         "请确认为续方，且此前的药品即将用完或已停用。"

@@ -17,21 +17,34 @@ from django.conf import settings
 
 from hospital.prescriptions.decision_support.knowledge import (
     ALLERGY_FILE,
+    COMPONENTS_FILE,
     DEFAULT_MIN_ROWS,
     DUPLICATE_EXCEPTIONS_FILE,
+    ELDERLY_FILE,
     FORMULARY_FILE,
+    HEPATIC_RULES_FILE,
     INTERACTIONS_FILE,
     KNOWLEDGE_FILES,
+    QT_RISK_FILE,
+    RENAL_RULES_FILE,
     RULE_SEVERITIES,
     AllergyRule,
     Caution,
+    ComponentLimit,
     ControlClass,
     Drug,
     DrugMatcher,
+    ElderlyRule,
+    HepaticImpairment,
+    HepaticRule,
     InsuranceCategory,
     InteractionRule,
     Knowledge,
     KnowledgeUnavailable,
+    QtRisk,
+    QtRiskEntry,
+    RenalAction,
+    RenalRule,
     RxClass,
     Severity,
     normalize_term,
@@ -85,6 +98,53 @@ ALLERGY_COLUMNS = ("allergen", "allergen_zh", "matches", "severity", "note", "no
 
 DUPLICATE_EXCEPTION_COLUMNS = ("atc_level4", "reason")
 
+RENAL_RULE_COLUMNS = (
+    "id",
+    "matches",
+    "below",
+    "at_or_above",
+    "action",
+    "max_daily_dose",
+    "severity",
+    "advice",
+    "advice_zh",
+    "source",
+)
+
+HEPATIC_RULE_COLUMNS = (
+    "id",
+    "matches",
+    "from_impairment",
+    "severity",
+    "advice",
+    "advice_zh",
+    "source",
+)
+
+QT_RISK_COLUMNS = ("matches", "risk", "source")
+
+COMPONENT_COLUMNS = (
+    "drug_code",
+    "ingredient",
+    "ingredient_zh",
+    "amount",
+    "unit",
+    "max_daily_amount",
+    "source",
+)
+
+ELDERLY_COLUMNS = (
+    "id",
+    "matches",
+    "only_with_conditions",
+    "severity",
+    "reason",
+    "reason_zh",
+    "advice",
+    "advice_zh",
+    "source",
+)
+
 _E = TypeVar("_E", bound=StrEnum)
 
 _T = TypeVar("_T")
@@ -132,6 +192,15 @@ def _translation(row: Mapping[str, str], column: str) -> str:
     if row[column].strip() and not text:
         raise _RowError(f"{column}_zh: missing the Chinese of {column!r}")
     return text
+
+
+def _whole_number(value: str, column: str) -> int | None:
+    number = _decimal(value, column)
+    if number is None:
+        return None
+    if number != number.to_integral_value():
+        raise _RowError(f"{column}: must be a whole number")
+    return int(number)
 
 
 def _bool(value: str, column: str) -> bool:
@@ -193,6 +262,9 @@ def drug_from_row(row: Mapping[str, str]) -> Drug:
         long_term_allowed=_bool(row["long_term_allowed"], "long_term_allowed"),
         # The files mark once-weekly products in the optional notes column (see data/README.md).
         weekly_dosing="once weekly" in (row.get("notes") or "").lower(),
+        max_administrations_per_day=_whole_number(
+            row.get("max_administrations_per_day") or "", "max_administrations_per_day"
+        ),
         insurance_category=(
             _enum(InsuranceCategory, category, "insurance_category") if category else None
         ),
@@ -244,6 +316,138 @@ def allergy_rule_from_row(row: Mapping[str, str]) -> AllergyRule:
         source=row["source"].strip(),
         synonyms=synonyms,
     )
+
+
+def _matcher(row: Mapping[str, str], column: str) -> DrugMatcher:
+    try:
+        return DrugMatcher.parse(_required(row, column))
+    except ValueError as exc:
+        raise _RowError(str(exc)) from None
+
+
+def _rule_severity(row: Mapping[str, str]) -> Severity:
+    severity = _enum(Severity, row["severity"], "severity")
+    if severity.value not in RULE_SEVERITIES:
+        raise _RowError(f"severity: {severity.value!r} is not allowed in a rule")
+    return severity
+
+
+def renal_rule_from_row(row: Mapping[str, str]) -> RenalRule:
+    action = _enum(RenalAction, row["action"], "action")
+    below = _decimal(row["below"], "below")
+    at_or_above = _decimal(row["at_or_above"], "at_or_above", positive=False)
+    limit = _decimal(row["max_daily_dose"], "max_daily_dose")
+    if action is RenalAction.NEEDS_RECENT_VALUE:
+        if below is not None or at_or_above is not None:
+            raise _RowError("below/at_or_above: a needs_recent_value rule has no band")
+    elif below is None:
+        raise _RowError("below: required (the kidney function below which the rule applies)")
+    if below is not None and at_or_above is not None and at_or_above >= below:
+        raise _RowError("at_or_above: must be lower than below")
+    if (action is RenalAction.MAX_DAILY_DOSE) != (limit is not None):
+        raise _RowError("max_daily_dose: required for, and only for, action max_daily_dose")
+    return RenalRule(
+        id=_required(row, "id"),
+        matches=_matcher(row, "matches"),
+        action=action,
+        severity=_rule_severity(row),
+        advice=_required(row, "advice"),
+        advice_zh=_required(row, "advice_zh"),
+        below=below,
+        at_or_above=at_or_above,
+        max_daily_dose=limit,
+        source=_required(row, "source"),
+    )
+
+
+def hepatic_rule_from_row(row: Mapping[str, str]) -> HepaticRule:
+    impairment = _enum(HepaticImpairment, row["from_impairment"], "from_impairment")
+    if impairment is HepaticImpairment.NONE:
+        raise _RowError("from_impairment: mild, moderate or severe")
+    return HepaticRule(
+        id=_required(row, "id"),
+        matches=_matcher(row, "matches"),
+        from_impairment=impairment,
+        severity=_rule_severity(row),
+        advice=_required(row, "advice"),
+        advice_zh=_required(row, "advice_zh"),
+        source=_required(row, "source"),
+    )
+
+
+def qt_risk_from_row(row: Mapping[str, str]) -> QtRiskEntry:
+    return QtRiskEntry(
+        matches=_matcher(row, "matches"),
+        risk=_enum(QtRisk, row["risk"], "risk"),
+        source=_required(row, "source"),
+    )
+
+
+def component_from_row(row: Mapping[str, str]) -> ComponentLimit:
+    amount = _decimal(row["amount"], "amount")
+    if amount is None:
+        raise _RowError("amount: required")
+    ingredient = normalize_term(_required(row, "ingredient"))
+    unit = _required(row, "unit")
+    if " " in unit:
+        raise _RowError(f"unit: one word (mg, µg), got {unit!r}")
+    return ComponentLimit(
+        drug_code=_required(row, "drug_code"),
+        ingredient=ingredient,
+        ingredient_zh=_required(row, "ingredient_zh"),
+        amount=amount,
+        unit=unit,
+        max_daily_amount=_decimal(row["max_daily_amount"], "max_daily_amount"),
+        source=_required(row, "source"),
+    )
+
+
+def elderly_rule_from_row(row: Mapping[str, str]) -> ElderlyRule:
+    conditions = tuple(
+        c.strip().upper().replace(".", "")
+        for c in row["only_with_conditions"].split(";")
+        if c.strip()
+    )
+    for code in conditions:
+        if not code[:1].isalpha() or not code.isalnum():
+            raise _RowError(f"only_with_conditions: not an ICD-10 prefix: {code!r}")
+    return ElderlyRule(
+        id=_required(row, "id"),
+        matches=_matcher(row, "matches"),
+        severity=_rule_severity(row),
+        reason=_required(row, "reason"),
+        reason_zh=_required(row, "reason_zh"),
+        advice=_required(row, "advice"),
+        advice_zh=_required(row, "advice_zh"),
+        source=_required(row, "source"),
+        only_with_conditions=conditions,
+    )
+
+
+def _check_components(
+    components: Iterable[ComponentLimit], drugs_by_code: Mapping[str, Drug]
+) -> dict[str, tuple[ComponentLimit, ...]]:
+    """Each component names a formulary combination and one of its ingredients, once."""
+    by_drug: dict[str, list[ComponentLimit]] = {}
+    for component in components:
+        drug = drugs_by_code.get(component.drug_code)
+        if drug is None:
+            raise KnowledgeUnavailable(
+                f"{COMPONENTS_FILE}: {component.drug_code!r} is not in the formulary"
+            )
+        if component.ingredient not in drug.ingredients:
+            raise KnowledgeUnavailable(
+                f"{COMPONENTS_FILE}: {component.ingredient!r} is not an ingredient of "
+                f"{component.drug_code!r}"
+            )
+        listed = by_drug.setdefault(component.drug_code, [])
+        if any(c.ingredient == component.ingredient for c in listed):
+            raise KnowledgeUnavailable(
+                f"{COMPONENTS_FILE}: duplicate component {component.ingredient!r} of "
+                f"{component.drug_code!r}"
+            )
+        listed.append(component)
+    return {code: tuple(listed) for code, listed in by_drug.items()}
 
 
 def _read_rows(
@@ -314,7 +518,7 @@ def _min_rows() -> dict[str, int]:
 
 
 def load_knowledge(directory: Path | str) -> Knowledge:
-    """Read and validate the four files in `directory` (uncached); raises KnowledgeUnavailable."""
+    """Read and validate the files in `directory` (uncached); raises KnowledgeUnavailable."""
     folder = Path(directory)
     minimum = _min_rows()
     digest = hashlib.sha256()
@@ -346,7 +550,46 @@ def load_knowledge(directory: Path | str) -> Knowledge:
         minimum[DUPLICATE_EXCEPTIONS_FILE],
         digest.update,
     )
+    renal_rules = _read_rows(
+        folder / RENAL_RULES_FILE,
+        RENAL_RULE_COLUMNS,
+        renal_rule_from_row,
+        minimum[RENAL_RULES_FILE],
+        digest.update,
+    )
+    hepatic_rules = _read_rows(
+        folder / HEPATIC_RULES_FILE,
+        HEPATIC_RULE_COLUMNS,
+        hepatic_rule_from_row,
+        minimum[HEPATIC_RULES_FILE],
+        digest.update,
+    )
+    qt_risks = _read_rows(
+        folder / QT_RISK_FILE,
+        QT_RISK_COLUMNS,
+        qt_risk_from_row,
+        minimum[QT_RISK_FILE],
+        digest.update,
+    )
+    components = _read_rows(
+        folder / COMPONENTS_FILE,
+        COMPONENT_COLUMNS,
+        component_from_row,
+        minimum[COMPONENTS_FILE],
+        digest.update,
+    )
+    elderly_rules = _read_rows(
+        folder / ELDERLY_FILE,
+        ELDERLY_COLUMNS,
+        elderly_rule_from_row,
+        minimum[ELDERLY_FILE],
+        digest.update,
+    )
     _check_unique(FORMULARY_FILE, (d.code for d in drugs), "code")
+    _check_unique(ELDERLY_FILE, (r.id for r in elderly_rules), "id")
+    _check_unique(RENAL_RULES_FILE, (r.id for r in renal_rules), "id")
+    _check_unique(HEPATIC_RULES_FILE, (r.id for r in hepatic_rules), "id")
+    _check_unique(QT_RISK_FILE, (str(q.matches) for q in qt_risks), "drug")
     _check_unique(INTERACTIONS_FILE, (r.id for r in interactions), "id")
     _check_unique(DUPLICATE_EXCEPTIONS_FILE, (code for code, _ in exceptions), "atc_level4")
     return Knowledge(
@@ -355,6 +598,11 @@ def load_knowledge(directory: Path | str) -> Knowledge:
         allergy_rules=tuple(allergy_rules),
         duplicate_therapy_exceptions=dict(exceptions),
         version=digest.hexdigest()[:16],
+        renal_rules=tuple(renal_rules),
+        hepatic_rules=tuple(hepatic_rules),
+        qt_risks=tuple(qt_risks),
+        components=_check_components(components, {d.code: d for d in drugs}),
+        elderly_rules=tuple(elderly_rules),
     )
 
 

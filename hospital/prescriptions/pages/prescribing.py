@@ -15,18 +15,23 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.mfa import second_factor_verified_at
 from audit.services import access_log_for_request
 from core.cache import rate_limit_exceeded
 from core.exceptions import DomainError, NotFound
+from core.pdf import pdf_page
 from core.request_context import client_ip
 from hospital.consultations.models import Consultation
 from hospital.consultations.services.clinical import consultation_may_prescribe
 from hospital.prescriptions import selectors
-from hospital.prescriptions.api.views import session_mfa_verified_at
 from hospital.prescriptions.models import Prescription
 from hospital.prescriptions.pdf import prescription_pdf_response
 from hospital.prescriptions.services import prescribing, signing
+from hospital.prescriptions.services.findings import dose_unit_choices_by_drug
+from hospital.prescriptions.services.review import circulation_reference
 from hospital.prescriptions.signature import prescription_signature_check
+from hospital.rules import figure
+from insurance import selectors as insurance_selectors
 
 ITEM_ROWS = 5
 FREQUENCIES = ("QD", "BID", "TID", "QID", "Q8H", "Q12H", "QN", "QOD", "QW", "PRN", "STAT")
@@ -73,6 +78,7 @@ def _posted_content(post: Any) -> tuple[prescribing.PrescriptionContent, list[di
                 "instructions",
             )
         }
+        row["is_important"] = "1" if post.get(f"is_important_{index}") else ""
         rows.append(row)
         if not row["drug_code"]:
             continue
@@ -86,6 +92,7 @@ def _posted_content(post: Any) -> tuple[prescribing.PrescriptionContent, list[di
                 duration_days=max(_int(row["duration_days"]), 0),
                 quantity_packs=max(_int(row["quantity_packs"]), 0),
                 instructions=row["instructions"],
+                is_important=bool(post.get(f"is_important_{index}")),
             )
         )
     codes = [c.strip() for c in (post.get("diagnosis_codes") or "").replace("，", ",").split(",")]
@@ -107,6 +114,14 @@ def _own_consultation(request: HttpRequest, pk: int) -> Consultation:
     return consultation
 
 
+COMMON_DOSE_UNITS = ("mg", "g", "µg", "mL", "IU", "tablet", "capsule", "inhalation", "drop")
+
+
+def _dose_units() -> list[str]:
+    combination = {u for units in dose_unit_choices_by_drug().values() for u in units}
+    return [*COMMON_DOSE_UNITS, *sorted(combination - set(COMMON_DOSE_UNITS))]
+
+
 def _form_context(consultation: Consultation, rows: list[dict[str, str]], post: Any) -> dict:
     return {
         "consultation": consultation,
@@ -118,11 +133,14 @@ def _form_context(consultation: Consultation, rows: list[dict[str, str]], post: 
                 "code", "generic_name_zh", "generic_name_en", "strength"
             )
         ),
+        # Suggested units, with those that say which component a combination's dose measures.
+        "dose_units": _dose_units(),
         "diagnosis_codes": post.get("diagnosis_codes")
         or ", ".join(consultation.diagnoses.values_list("code", flat=True)),
         "long_term_reason": post.get("long_term_reason", ""),
         "guardian_name": post.get("guardian_name", ""),
         "may_prescribe": consultation_may_prescribe(consultation),
+        "max_supply_days": figure("PRESCRIPTION_MAX_SUPPLY_DAYS"),
     }
 
 
@@ -140,7 +158,16 @@ def prescription_new(request: HttpRequest, pk: int) -> HttpResponse:
         except DomainError as failure:
             error = failure
         else:
-            messages.success(request, _("Draft saved. Check the warnings, then sign."))
+            if prescription.decision_support_checked:
+                messages.success(request, _("Draft saved. Check the warnings, then sign."))
+            else:
+                messages.warning(
+                    request,
+                    _(
+                        "Draft saved but not checked: decision support is unavailable. "
+                        "Signing checks it again."
+                    ),
+                )
             return redirect("hospital:prescription-detail", pk=prescription.pk)
         post: Any = request.POST
     else:
@@ -203,6 +230,9 @@ def prescription_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "signature": prescription_signature_check(prescription),
         "versions": selectors.prescription_versions(prescription=prescription),
         "blocked": [],
+        "circulation": insurance_selectors.prescription_circulation(
+            reference=circulation_reference(prescription.pk)
+        ),
     }
     return render(request, "hospital/prescriptions/detail.html", context)
 
@@ -224,11 +254,11 @@ def prescription_sign(request: HttpRequest, pk: int) -> HttpResponse:
             doctor_user=request.user,
             prescription_id=pk,
             totp_code=(request.POST.get("totp_code") or "").strip()[:12],
-            mfa_verified_at=session_mfa_verified_at(request),
+            mfa_verified_at=second_factor_verified_at(request),
             override_reasons=reasons,
         )
     except DomainError as failure:
-        messages.error(request, failure.message)
+        messages.error(request, failure.message_for_people())
     else:
         messages.success(request, _("Signed. The prescription now waits for pharmacist review."))
     return redirect("hospital:prescription-detail", pk=pk)
@@ -241,12 +271,13 @@ def prescription_revise(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         revision = signing.prescription_revise(doctor_user=request.user, prescription_id=pk)
     except DomainError as failure:
-        messages.error(request, failure.message)
+        messages.error(request, failure.message_for_people())
         return redirect("hospital:prescription-detail", pk=pk)
     return redirect("hospital:prescription-detail", pk=revision.pk)
 
 
 @login_required
+@pdf_page
 def prescription_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     return prescription_pdf_response(request, _visible(request, pk))
 

@@ -22,7 +22,8 @@ from django.views.decorators.http import require_POST
 from accounts.rules import is_doctor, is_pharmacist
 from core.exceptions import DomainError, NotFound
 from hospital.prescriptions import selectors
-from hospital.prescriptions.models import Prescription, RenewalRequest
+from hospital.prescriptions.models import FindingIntervention, Prescription, RenewalRequest
+from hospital.prescriptions.services import interventions as intervention_services
 from hospital.prescriptions.services import renewals as renewal_services
 from hospital.prescriptions.services import review as review_services
 from hospital.prescriptions.services.supply import prescription_item_remaining
@@ -148,6 +149,10 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "holds_lease": holds_lease,
             "own": prescription.doctor.user_id == request.user.pk,
             "can_decide": prescription.status == Prescription.Status.PENDING_REVIEW,
+            # The reviewer answers each warning, during the review or right after it.
+            "can_answer": prescription.status == Prescription.Status.PENDING_REVIEW
+            or prescription.reviewed_by_id == request.user.pk,
+            "outcomes": FindingIntervention.Outcome.choices,
             "approve_form": ApproveForm(prefix="approve"),
             "reject_form": RejectForm(prefix="reject"),
         },
@@ -184,6 +189,25 @@ def review_decide(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
         messages.error(request, error.message)
         return redirect("hospital:review-detail", pk=pk)
     return redirect("hospital:review-queue")
+
+
+@pharmacist_required
+@require_POST
+def review_intervention(request: HttpRequest, pk: int, finding_id: int) -> HttpResponse:
+    try:
+        intervention_services.finding_intervention_record(
+            pharmacist=request.user,
+            prescription_id=pk,
+            finding_id=finding_id,
+            outcome=request.POST.get("outcome", ""),
+            note=request.POST.get("note", "")[: intervention_services.NOTE_MAX_LENGTH + 1],
+        )
+        messages.success(request, _("Your answer to the warning is recorded."))
+    except NotFound as error:
+        raise Http404(error.message) from error
+    except DomainError as error:
+        messages.error(request, error.message)
+    return redirect("hospital:review-detail", pk=pk)
 
 
 @pharmacist_required
@@ -301,6 +325,8 @@ def renewal_decide(request: HttpRequest, pk: int, decision: str) -> HttpResponse
             return redirect("hospital:consultation-detail", pk=renewal.follow_up_consultation_id)
         if decision != "decline":
             raise Http404
+        # Another doctor's request is a 404 whatever the form says.
+        selectors.renewal_request_get(user=request.user, renewal_request_id=pk)
         form = RenewalDeclineForm(request.POST)
         if not form.is_valid():
             _errors_to_messages(request, form)

@@ -10,26 +10,38 @@ from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import PatientProfile
+from core.exceptions import DomainError
 from hospital.icd10 import icd10_normalize
+from hospital.prescriptions.decision_support.doses import (
+    dose_in_drug_unit,
+    dose_unit_choices,
+    dose_unit_is_ambiguous,
+)
 from hospital.prescriptions.decision_support.engine import check_prescription
 from hospital.prescriptions.decision_support.facts import (
     ActiveMedication,
     Finding,
+    LabValue,
     PatientFacts,
     ProposedItem,
     RecordedAllergy,
     highest_severity,
 )
-from hospital.prescriptions.decision_support.knowledge import Drug, Severity
+from hospital.prescriptions.decision_support.knowledge import (
+    Drug,
+    KnowledgeUnavailable,
+    Severity,
+)
 from hospital.prescriptions.models import (
     FormularyDrug,
     Prescription,
     PrescriptionFinding,
     PrescriptionItem,
 )
-from hospital.records.models import Condition
+from hospital.records.models import ClinicalProfile, Condition, Reading
 from hospital.records.selectors import prescribing_facts
 
 # Prescriptions whose items the patient is (or will be) taking: another one of these is an
@@ -64,6 +76,66 @@ def knowledge_drug(drug: FormularyDrug) -> Drug:
     )
 
 
+def dose_unit_choices_by_drug() -> dict[str, list[str]]:
+    """drug code → the dose units a prescriber may write for it, where there is a choice to
+    make: a combination's tablets (or capsules, inhalations) or the amount of one named
+    component. Empty when the knowledge cannot be loaded (signing fails closed anyway)."""
+    from hospital.prescriptions.decision_support.knowledge_files import get_knowledge
+
+    try:
+        kb = get_knowledge()
+    except KnowledgeUnavailable:
+        return {}
+    return {
+        code: dose_unit_choices(drug, kb)
+        for code in kb.components
+        if (drug := kb.drug(code)) is not None
+    }
+
+
+def component_dose_forms(*, drug_code: str, dose: Decimal, dose_unit: str) -> Decimal | None:
+    """How many tablets (capsules, inhalations) a combination's dose written as one component's
+    amount ("800 mg sulfamethoxazole") is; None for any other unit."""
+    from hospital.prescriptions.decision_support.knowledge_files import get_knowledge
+
+    try:
+        kb = get_knowledge()
+    except KnowledgeUnavailable:
+        return None
+    drug = kb.drug(drug_code)
+    component = kb.component_by_unit(drug, dose_unit) if drug is not None else None
+    if drug is None or component is None:
+        return None
+    return dose_in_drug_unit(dose, dose_unit, drug, kb)
+
+
+def dose_unit_check(*, drug: FormularyDrug, dose_unit: str, field: str) -> None:
+    """Refuses a dose unit that does not say what it measures: a combination's dose in plain
+    mg (of which component?). Tablets, or "mg sulfamethoxazole", say it."""
+    from hospital.prescriptions.decision_support.knowledge_files import get_knowledge
+
+    try:
+        kb = get_knowledge()
+    except KnowledgeUnavailable:
+        return  # saved unchecked; signing refuses until the knowledge is back
+    known = kb.drug(drug.code)
+    if known is None or not dose_unit_is_ambiguous(known, dose_unit, kb):
+        return
+    raise DomainError(
+        _(
+            "%(drug)s is a combination: give the dose in %(choices)s, not “%(unit)s” of no "
+            "named component."
+        )
+        % {
+            "drug": drug.generic_name_zh,
+            "choices": "/".join(f"“{u}”" for u in dose_unit_choices(known, kb)),
+            "unit": dose_unit[:40],
+        },
+        field=field,
+        code="dose_unit_ambiguous",
+    )
+
+
 def patient_age_years(patient: PatientProfile, today: dt.date) -> float:
     return (today - patient.birth_date).days / 365.25
 
@@ -93,6 +165,10 @@ def patient_facts(
     pregnancy = {"pregnant": True, "not_pregnant": False}.get(facts["pregnancy_status"])
     lactation = {"lactating": True, "not_lactating": False}.get(facts["lactation_status"])
     conditions = list(dict.fromkeys([*facts["condition_codes"], *extra_conditions]))
+    labs = {
+        kind: LabValue(value=value, measured_on=day) for kind, (value, day) in facts["labs"].items()
+    }
+    hepatic = facts["hepatic_impairment"]
     return PatientFacts(
         age_years=patient_age_years(patient, today),
         weight_kg=facts["weight_kg"],
@@ -101,6 +177,11 @@ def patient_facts(
         lactating=lactation,
         allergies=tuple(allergies),
         conditions=tuple(conditions),
+        creatinine_umol_l=labs.get(Reading.Kind.CREATININE),
+        egfr=labs.get(Reading.Kind.EGFR),
+        potassium_mmol_l=labs.get(Reading.Kind.POTASSIUM),
+        hepatic_impairment="" if hepatic == ClinicalProfile.HepaticImpairment.UNKNOWN else hepatic,
+        as_of=today,
     )
 
 
@@ -176,6 +257,18 @@ def decision_support_run(
     )
 
 
+def prescription_recheck(prescription: Prescription, *, knowledge: Any) -> list[Finding]:
+    """What decision support says of this prescription now, with `knowledge` and the record as
+    it stands, without storing anything (for reports)."""
+    return decision_support_run(
+        patient=prescription.patient,
+        checked=_prescription_tuples(prescription),
+        diagnosis_codes=prescription.diagnosis_codes,
+        exclude_prescription_ids=_excluded_ids(prescription),
+        knowledge=knowledge,
+    )
+
+
 def _excluded_ids(prescription: Prescription) -> list[int]:
     # The prescription this one revises was rejected: it is not a current medicine anyway, but
     # naming it keeps a revision from ever counting its predecessor.
@@ -238,7 +331,6 @@ def prescription_findings_refresh(
     fail_closed: bool,
     override_reasons: Mapping[str, str] | None = None,
 ) -> DecisionSupportResult:
-    from hospital.prescriptions.decision_support.knowledge import KnowledgeUnavailable
     from hospital.prescriptions.decision_support.knowledge_files import get_knowledge
 
     try:

@@ -32,7 +32,9 @@ from hospital.prescriptions.models import (
 )
 from hospital.prescriptions.services.findings import (
     DecisionSupportResult,
+    component_dose_forms,
     decision_support_run,
+    dose_unit_check,
     knowledge_drug,
     patient_age_years,
     prescription_findings_refresh,
@@ -67,6 +69,8 @@ class ItemInput:
     quantity_packs: int
     route: str = ""
     instructions: str = ""
+    # The doctor marks a dose that must not be missed: its reminder repeats until answered.
+    is_important: bool = False
 
 
 @dataclass(frozen=True)
@@ -156,7 +160,9 @@ def max_packs_needed(
     # The pack unit is a count of dose forms exactly when one of it converts to one "tablet".
     if convert_dose(Decimal(1), drug.pack_unit, counted) != Decimal(1):
         return None
-    forms_per_dose = convert_dose(dose, dose_unit, counted)
+    forms_per_dose = component_dose_forms(
+        drug_code=drug.code, dose=dose, dose_unit=dose_unit
+    ) or convert_dose(dose, dose_unit, counted)
     if forms_per_dose is None or forms_per_dose <= 0:
         return None
     try:
@@ -271,7 +277,6 @@ def prescription_content_validate(
         for d in FormularyDrug.objects.filter(code__in=[i.drug_code for i in items], is_active=True)
     }
     normal_days = figure("PRESCRIPTION_MAX_SUPPLY_DAYS")
-    chronic_days = figure("PRESCRIPTION_MAX_CHRONIC_SUPPLY_DAYS")
     long_days = figure("PRESCRIPTION_MAX_LONG_TERM_SUPPLY_DAYS")
     chronic_diagnosis = any(recorded.get(c) or condition_is_chronic_default(c) for c in codes)
     checked: list[_CheckedItem] = []
@@ -311,6 +316,7 @@ def prescription_content_validate(
                 code="unknown_frequency",
             ) from None
         _check_item_fits(item, at)
+        dose_unit_check(drug=drug, dose_unit=item.dose_unit, field=f"{at}.dose_unit")
         if item.duration_days < 1:
             raise DomainError(_("At least one day."), field=f"{at}.duration_days")
         if item.duration_days > normal_days:
@@ -338,13 +344,15 @@ def prescription_content_validate(
                     field=f"{at}.duration_days",
                     code="supply_too_long",
                 )
-            if item.duration_days > chronic_days and not content.long_term_reason.strip():
+            # 处方管理办法 article 19: beyond the normal limit only for a chronic or geriatric
+            # condition, and only with the doctor's stated reason.
+            if not content.long_term_reason.strip():
                 raise DomainError(
                     _(
-                        "A supply over %(n)s days needs the reason recorded (a stable chronic "
-                        "patient)."
+                        "A supply over %(n)s days needs your reason (a chronic or geriatric "
+                        "condition, stable on this medicine)."
                     )
-                    % {"n": chronic_days},
+                    % {"n": normal_days},
                     field="long_term_reason",
                     code="long_term_reason_required",
                 )
@@ -408,6 +416,7 @@ def _write_items(prescription: Prescription, checked: Sequence[_CheckedItem]) ->
                 duration_days=c.item.duration_days,
                 quantity_packs=c.item.quantity_packs,
                 instructions=c.item.instructions.strip(),
+                is_important=bool(c.item.is_important),
                 position=index,
             )
             for index, c in enumerate(checked)
@@ -477,6 +486,7 @@ def prescription_update(
                 quantity_packs=i.quantity_packs,
                 route=i.route,
                 instructions=i.instructions,
+                is_important=i.is_important,
             )
             for i in prescription.items.select_related("drug").order_by("position", "id")
         ]

@@ -311,6 +311,11 @@ def pharmacist_signature(prescription: Prescription) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def circulation_reference(prescription_id: int) -> str:
+    """The prescription's number (hosp_rxno) in the medical-insurance circulation (7101)."""
+    return f"prescription:{prescription_id}"
+
+
 def _upload_circulation(prescription_id: int) -> None:
     """7101 to the medical-insurance centre, after the approval is committed: the centre being
     down never undoes or fails an approval (the task retries on its own delivery)."""
@@ -323,13 +328,13 @@ def _upload_circulation(prescription_id: int) -> None:
     pharmacist = prescription.reviewed_by
     try:
         upload_prescription_circulation.delay(
-            reference=f"prescription:{prescription.pk}",
+            reference=circulation_reference(prescription.pk),
             patient_id=prescription.patient_id,
             diagnoses=list(prescription.diagnosis_codes),
-            # The shop sells a drug as "DRG-" + its formulary code: the 对码 is kept by that.
+            # The 对码 maps our formulary's codes to the national drug codes.
             lines=[
                 {
-                    "code": f"DRG-{item.drug.code}"[:40],
+                    "code": item.drug.code,
                     "name": item.drug.generic_name_zh,
                     "quantity": item.quantity_packs,
                 }

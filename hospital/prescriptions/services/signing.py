@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from accounts.mfa import totp_code_is_valid, totp_code_spend
 from core.exceptions import Conflict, DomainError, NotAllowed, NotFound
 from core.system_text import system_text
 from hospital.consultations.services.chat import consultation_post_system_message
@@ -59,26 +60,37 @@ def mfa_is_recent(*, verified_at: dt.datetime | None, now: dt.datetime | None = 
     return dt.timedelta(0) <= now - verified_at <= figure("PRESCRIPTION_SIGNING_MFA_MAX_AGE")
 
 
-def _check_second_factor(doctor_user: Any, totp_code: str, mfa_verified_at: dt.datetime | None):
-    """A TOTP code in the request, or a second factor confirmed in this session within the
-    last few minutes (allauth's login or reauthentication records it)."""
-    from allauth.mfa.models import Authenticator
+def _wrong_code() -> MfaRequired:
+    return MfaRequired(
+        _("The authenticator code is wrong or was already used; enter the current one."),
+        field="totp_code",
+    )
 
-    if totp_code:
-        authenticator = Authenticator.objects.filter(
-            user_id=doctor_user.pk, type=Authenticator.Type.TOTP
-        ).first()
-        if authenticator is None or not authenticator.wrap().validate_code(totp_code.strip()):
-            raise MfaRequired(
-                _("The authenticator code is wrong or was already used; enter the current one."),
-                field="totp_code",
-            )
-        return
+
+def _check_second_factor(
+    doctor_user: Any, totp_code: str, mfa_verified_at: dt.datetime | None
+) -> str:
+    """A TOTP code in the request, or a second factor confirmed in this session (the app's
+    token or the browser's cookie) within the last few minutes. Returns the code to spend
+    with `_spend_second_factor` once nothing else refuses the action, so a signing refused
+    for a missing override reason can be retried with the same code."""
+    code = totp_code.strip()
+    if code:
+        if not totp_code_is_valid(doctor_user, code):
+            raise _wrong_code()
+        return code
     if not mfa_is_recent(verified_at=mfa_verified_at):
         raise MfaRequired(
             _("Confirm with your authenticator code to sign (required within the last 5 minutes)."),
             field="totp_code",
         )
+    return ""
+
+
+def _spend_second_factor(doctor_user: Any, code: str) -> None:
+    """A TOTP code is good once: a concurrent request that used it first wins."""
+    if code and not totp_code_spend(doctor_user, code):
+        raise _wrong_code()
 
 
 def _check_blocking_findings(
@@ -131,7 +143,7 @@ def prescription_sign(
         return prescription  # a double click: signed already
     require_draft(prescription, "sign")
     check_may_prescribe(consultation, doctor_user, revising=prescription.revision_of_id is not None)
-    _check_second_factor(doctor_user, totp_code, mfa_verified_at)
+    code = _check_second_factor(doctor_user, totp_code, mfa_verified_at)
 
     today = timezone.localdate()
     current = [
@@ -144,6 +156,7 @@ def prescription_sign(
             quantity_packs=i.quantity_packs,
             route=i.route,
             instructions=i.instructions,
+            is_important=i.is_important,
         )
         for i in prescription.items.select_related("drug").order_by("position", "id")
     ]
@@ -159,6 +172,7 @@ def prescription_sign(
     )
     prescription_findings_refresh(prescription, fail_closed=True, override_reasons=override_reasons)
     _check_blocking_findings(prescription, override_reasons)
+    _spend_second_factor(doctor_user, code)
 
     now = timezone.now()
     prescription.issued_on = today
@@ -271,7 +285,7 @@ def prescription_extend(
         )
     if prescription.valid_until and prescription.valid_until < timezone.localdate():
         raise Conflict(_("This prescription has already expired."), code="expired")
-    _check_second_factor(doctor_user, totp_code, mfa_verified_at)
+    _spend_second_factor(doctor_user, _check_second_factor(doctor_user, totp_code, mfa_verified_at))
     previous = prescription.valid_until
     prescription.valid_until = valid_until
     prescription.signature = prescription_signature(prescription)
@@ -325,6 +339,7 @@ def prescription_revise(*, doctor_user: Any, prescription_id: int) -> Prescripti
                 duration_days=item.duration_days,
                 quantity_packs=item.quantity_packs,
                 instructions=item.instructions,
+                is_important=item.is_important,
                 position=item.position,
             )
             for item in prescription.items.order_by("position", "id")

@@ -2,16 +2,28 @@
 
 The pharmacy calls these (pharmacy → hospital is the allowed direction); the hospital never
 imports the shop. A prescription's quantity can be bought once: the sum over all orders never
-exceeds it. That is enforced by one conditional UPDATE per purchase (and a CHECK constraint
+exceeds it. That is enforced by one conditional UPDATE per order (and a CHECK constraint
 beneath it), so concurrent checkouts of the last packs cannot both succeed.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
-from django.db.models import Exists, F, OuterRef, QuerySet
+from django.db.models import (
+    Case,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -59,56 +71,90 @@ def _check_packs(packs: int) -> None:
 
 
 def prescription_item_consume(*, item_id: int, patient_id: int, packs: int) -> PrescriptionItem:
-    """Counts `packs` of the item as bought, inside the caller's transaction (the checkout):
-    its rollback gives them back.
+    """Counts `packs` of the item as bought; see prescription_items_consume."""
+    prescription_items_consume(purchases={item_id: (patient_id, packs)})
+    return PrescriptionItem.objects.select_related(
+        "drug", "prescription", "prescription__patient"
+    ).get(pk=item_id)
 
-    One conditional UPDATE does it. The prescription's conditions are an EXISTS on the
-    prescription table rather than a join, so the packs condition stays on the row being
-    updated and PostgreSQL re-checks it against the latest committed version when a concurrent
-    buyer got there first.
 
-    Raises NotFound when the item is not one of this patient's, Conflict
-    `prescription_not_valid` when its prescription is not approved or has lapsed, Conflict
+def prescription_items_consume(*, purchases: Mapping[int, tuple[int, int]]) -> None:
+    """Counts packs of several items as bought, inside the caller's transaction (the
+    checkout): its rollback gives them back. `purchases` maps an item id to the patient it is
+    bought for and the packs bought.
+
+    One conditional UPDATE does it, whatever the number of items. Its subquery locks the item
+    rows in pk order (no deadlock between overlapping orders); each item's conditions (its
+    prescription is this patient's, approved and unexpired: an EXISTS rather than a join, so
+    the packs condition stays on the row being updated and PostgreSQL re-checks it against the
+    latest committed version when a concurrent buyer got there first).
+
+    Raises NotFound when an item is not one of its patient's, Conflict `prescription_not_valid`
+    when its prescription is not approved or has lapsed, Conflict
     `prescription_quantity_exhausted` when fewer packs are left.
     """
-    _check_packs(packs)
+    for _patient_id, packs in purchases.values():
+        _check_packs(packs)
     today = timezone.localdate()
     valid_prescription = Prescription.objects.filter(
-        pk=OuterRef("prescription_id"),
-        patient_id=patient_id,
-        status=APPROVED,
-        valid_until__gte=today,
+        pk=OuterRef("prescription_id"), status=APPROVED, valid_until__gte=today
+    )
+    purchasable = Q()
+    for item_id, (patient_id, packs) in sorted(purchases.items()):
+        purchasable |= Q(
+            Exists(valid_prescription.filter(patient_id=patient_id)),
+            pk=item_id,
+            purchased_packs__lte=F("quantity_packs") - packs,
+        )
+    bought = Case(
+        *(When(pk=item_id, then=Value(packs)) for item_id, (_p, packs) in purchases.items()),
+        output_field=IntegerField(),
+    )
+    locked_in_pk_order = (
+        PrescriptionItem.objects.select_for_update()
+        .filter(pk__in=sorted(purchases))
+        .order_by("pk")
+        .values("pk")
     )
     updated = PrescriptionItem.objects.filter(
-        Exists(valid_prescription),
-        pk=item_id,
-        purchased_packs__lte=F("quantity_packs") - packs,
-    ).update(purchased_packs=F("purchased_packs") + packs)
-
-    item = (
-        PrescriptionItem.objects.select_related("drug", "prescription", "prescription__patient")
-        .filter(pk=item_id, prescription__patient_id=patient_id)
-        .first()
-    )
-    if item is None:
-        raise NotFound(_("No such prescription item."), code="prescription_item_not_found")
-    if updated:
-        return item
-    rx = item.prescription
-    if rx.status != APPROVED or rx.valid_until is None or rx.valid_until < today:
-        raise Conflict(
-            _("This prescription is not valid for purchase (it is %(status)s).")
-            % {"status": rx.get_status_display() if rx.status != APPROVED else _("expired")},
-            code="prescription_not_valid",
-        )
+        purchasable, pk__in=Subquery(locked_in_pk_order)
+    ).update(purchased_packs=F("purchased_packs") + bought)
+    if updated == len(purchases):
+        return
+    # Some item was refused: say why for the first one that could not have been bought (the
+    # caller's rollback gives back the others).
+    items = PrescriptionItem.objects.select_related(
+        "drug", "prescription", "prescription__patient"
+    ).in_bulk(list(purchases))
+    for item_id, (patient_id, _packs) in sorted(purchases.items()):
+        item = items.get(item_id)
+        if item is None or item.prescription.patient_id != patient_id:
+            raise NotFound(_("No such prescription item."), code="prescription_item_not_found")
+        rx = item.prescription
+        if rx.status != APPROVED or rx.valid_until is None or rx.valid_until < today:
+            raise Conflict(
+                _("This prescription is not valid for purchase (it is %(status)s).")
+                % {"status": rx.get_status_display() if rx.status != APPROVED else _("expired")},
+                code="prescription_not_valid",
+            )
+    for item_id, (_patient_id, packs) in sorted(purchases.items()):
+        item = items[item_id]
+        # As read now: an item this UPDATE took shows its packs already counted.
+        if item.purchased_packs > item.quantity_packs - packs or len(purchases) == 1:
+            raise Conflict(
+                _(
+                    "Only %(remaining)s of the %(quantity)s prescribed packs of %(drug)s are "
+                    "left to buy."
+                )
+                % {
+                    "remaining": prescription_item_remaining(item=item),
+                    "quantity": item.quantity_packs,
+                    "drug": item.drug.generic_name_zh,
+                },
+                code="prescription_quantity_exhausted",
+            )
     raise Conflict(
-        _("Only %(remaining)s of the %(quantity)s prescribed packs of %(drug)s are left to buy.")
-        % {
-            "remaining": prescription_item_remaining(item=item),
-            "quantity": item.quantity_packs,
-            "drug": item.drug.generic_name_zh,
-        },
-        code="prescription_quantity_exhausted",
+        _("The prescribed packs ran out meanwhile."), code="prescription_quantity_exhausted"
     )
 
 

@@ -19,6 +19,8 @@ from hospital.records.models import (
     Allergy,
     ClinicalProfile,
     Condition,
+    Device,
+    DeviceTestSchedule,
     MedicalDocument,
     Medication,
     Reading,
@@ -148,6 +150,8 @@ class ClinicalProfileOutput(ModelOutputSerializer):
             "expected_delivery_date",
             "lactation_status",
             "lactation_as_of",
+            "hepatic_impairment",
+            "hepatic_impairment_as_of",
         ]
 
 
@@ -159,6 +163,16 @@ class PatientBriefOutput(serializers.Serializer):
     age = serializers.IntegerField()
 
 
+class ReferralBriefOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    letter_number = serializers.CharField()
+    referred_to = serializers.CharField(source="partner_department.__str__")
+    status = serializers.CharField()
+    outcome = serializers.CharField()
+    outcome_notes = serializers.CharField()
+    outcome_recorded_at = serializers.DateTimeField(allow_null=True)
+
+
 class ConsultationBriefOutput(serializers.Serializer):
     id = serializers.IntegerField()
     status = serializers.CharField()
@@ -168,9 +182,25 @@ class ConsultationBriefOutput(serializers.Serializer):
     opened_at = serializers.DateTimeField(allow_null=True)
     closed_at = serializers.DateTimeField(allow_null=True)
     diagnoses = serializers.SerializerMethodField()
+    referrals = ReferralBriefOutput(many=True)
 
     def get_diagnoses(self, consultation: Any) -> list[str]:
         return [d.code for d in consultation.diagnoses.all()]
+
+
+class HouseCallBriefOutput(serializers.Serializer):
+    """A completed house call as the record shows it: who came, and the visit's notes."""
+
+    id = serializers.IntegerField()
+    doctor_name = serializers.CharField(source="doctor.name", default="")
+    department = serializers.CharField(source="department.name")
+    completed_at = serializers.DateTimeField(allow_null=True)
+    notes = serializers.CharField()
+    advice = serializers.CharField()
+    diagnoses = serializers.SerializerMethodField()
+
+    def get_diagnoses(self, house_call: Any) -> list[str]:
+        return [diagnosis["code"] for diagnosis in house_call.diagnoses]
 
 
 class RecordOutput(serializers.Serializer):
@@ -183,6 +213,7 @@ class RecordOutput(serializers.Serializer):
     recent_readings = ReadingOutput(many=True)
     documents = MedicalDocumentOutput(many=True)
     consultations = ConsultationBriefOutput(many=True)
+    house_calls = HouseCallBriefOutput(many=True)
 
 
 class AllergyInput(serializers.Serializer):
@@ -294,6 +325,11 @@ class ClinicalProfileInput(serializers.Serializer):
     lactation_status = serializers.ChoiceField(
         choices=ClinicalProfile.Lactation.choices, required=False
     )
+    hepatic_impairment = serializers.ChoiceField(
+        choices=ClinicalProfile.HepaticImpairment.choices,
+        required=False,
+        help_text="Mild, moderate and severe are Child–Pugh A, B and C.",
+    )
     as_of = serializers.DateField(required=False, allow_null=True)
 
 
@@ -335,3 +371,86 @@ class ChronicPatientOutput(serializers.Serializer):
 
 
 PATIENT_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="Patient profile id")
+
+
+class PairingCodeInput(serializers.Serializer):
+    patient_id = serializers.IntegerField(help_text="One of the account's patient profiles.")
+
+
+class PairingCodeOutput(serializers.Serializer):
+    code = serializers.CharField(help_text="Shown once: the device enters it to pair.")
+    expires_at = serializers.DateTimeField()
+
+
+class DeviceOutput(ModelOutputSerializer):
+    is_active = serializers.BooleanField()
+
+    class Meta:
+        model = Device
+        fields = [
+            "id",
+            "patient",
+            "name",
+            "serial_number",
+            "paired_at",
+            "last_seen_at",
+            "revoked_at",
+            "is_active",
+        ]
+
+
+class DevicePairInput(serializers.Serializer):
+    code = serializers.CharField(max_length=32)
+    name = serializers.CharField(max_length=80, help_text="e.g. the meter's model")
+    serial_number = serializers.CharField(
+        max_length=80, required=False, allow_blank=True, default=""
+    )
+
+
+class DevicePairOutput(serializers.Serializer):
+    device_id = serializers.IntegerField()
+    token = serializers.CharField(
+        help_text="The device's own token, shown once: send it as `Authorization: Device <token>`."
+    )
+
+
+class DeviceReadingInput(serializers.Serializer):
+    reading_id = serializers.CharField(
+        max_length=64, help_text="The device's own id of the reading: a resend is the same reading."
+    )
+    kind = serializers.ChoiceField(choices=Reading.Kind.choices)
+    value = serializers.DecimalField(max_digits=6, decimal_places=1)
+    value2 = serializers.DecimalField(
+        max_digits=6, decimal_places=1, required=False, allow_null=True, default=None
+    )
+    measured_at = BoundedDateTimeField()
+
+
+class DeviceTestScheduleInput(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=[(k, k) for k in DeviceTestSchedule.TESTABLE_KINDS])
+    times = serializers.ListField(
+        child=serializers.CharField(max_length=5), min_length=1, max_length=6
+    )
+    note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    starts_on = serializers.DateField(required=False, allow_null=True, default=None)
+    ends_on = serializers.DateField(required=False, allow_null=True, default=None)
+
+
+class DeviceTestScheduleOutput(ModelOutputSerializer):
+    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+    set_by_name = serializers.CharField(source="set_by.name", read_only=True)
+
+    class Meta:
+        model = DeviceTestSchedule
+        fields = (
+            "id",
+            "kind",
+            "kind_label",
+            "times_of_day",
+            "note",
+            "set_by_name",
+            "starts_on",
+            "ends_on",
+            "stopped_at",
+        )
+        read_only_fields = fields

@@ -13,14 +13,18 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
+from rest_framework.exceptions import Throttled
 from rest_framework.generics import GenericAPIView
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.selectors import patient_access_log
+from core.cache import rate_limit_exceeded
 from core.exceptions import NotFound
+from core.request_context import client_ip
 from hospital.records import selectors as records
 from hospital.records.access import record_access_check, record_access_log
 from hospital.records.api.serializers import (
@@ -35,22 +39,44 @@ from hospital.records.api.serializers import (
     ConditionInput,
     ConditionOutput,
     ConditionUpdateInput,
+    DeviceOutput,
+    DevicePairInput,
+    DevicePairOutput,
+    DeviceReadingInput,
+    DeviceTestScheduleInput,
+    DeviceTestScheduleOutput,
     MedicalDocumentInput,
     MedicalDocumentOutput,
     MedicationInput,
     MedicationOutput,
     MedicationStatusInput,
+    PairingCodeInput,
+    PairingCodeOutput,
     ReadingFilters,
     ReadingInput,
     ReadingOutput,
     RecordOutput,
 )
 from hospital.records.fhir import patient_fhir_bundle
+from hospital.records.services import device_tests as services_device_tests
+from hospital.records.services import devices as services_devices
 from hospital.records.services import documents as services_documents
 from hospital.records.services import entries as services_entries
 from hospital.records.services import readings as services_readings
 
 TAGS = ["health record"]
+
+
+def record_write_check(request: Request, patient_id: int) -> None:
+    """Another person's record is a 404 before the body is read, whatever the body. A refusal
+    is logged here; a success is logged by the write itself."""
+    record_access_check(
+        user=request.user,
+        patient_id=patient_id,
+        action="update",
+        object_type="record",
+        log_success=False,
+    )
 
 
 class RecordApi(APIView):
@@ -98,6 +124,7 @@ class AllergyListCreateApi(_RecordListApi):
         tags=TAGS,
     )
     def post(self, request: Request, id: int) -> Response:
+        record_write_check(request, id)
         data = AllergyInput(data=request.data)
         data.is_valid(raise_exception=True)
         allergy = services_entries.allergy_record(
@@ -116,6 +143,7 @@ class AllergyStatusApi(APIView):
         tags=TAGS,
     )
     def patch(self, request: Request, id: int, item_id: int) -> Response:
+        record_write_check(request, id)
         data = AllergyStatusInput(data=request.data)
         data.is_valid(raise_exception=True)
         allergy = services_entries.allergy_set_status(
@@ -142,6 +170,7 @@ class ConditionListCreateApi(_RecordListApi):
         tags=TAGS,
     )
     def post(self, request: Request, id: int) -> Response:
+        record_write_check(request, id)
         data = ConditionInput(data=request.data)
         data.is_valid(raise_exception=True)
         condition = services_entries.condition_record(
@@ -160,6 +189,7 @@ class ConditionUpdateApi(APIView):
         tags=TAGS,
     )
     def patch(self, request: Request, id: int, item_id: int) -> Response:
+        record_write_check(request, id)
         data = ConditionUpdateInput(data=request.data)
         data.is_valid(raise_exception=True)
         condition = services_entries.condition_update(
@@ -194,6 +224,7 @@ class MedicationListCreateApi(_RecordListApi):
         tags=TAGS,
     )
     def post(self, request: Request, id: int) -> Response:
+        record_write_check(request, id)
         data = MedicationInput(data=request.data)
         data.is_valid(raise_exception=True)
         medication = services_entries.medication_record(
@@ -212,6 +243,7 @@ class MedicationStatusApi(APIView):
         tags=TAGS,
     )
     def patch(self, request: Request, id: int, item_id: int) -> Response:
+        record_write_check(request, id)
         data = MedicationStatusInput(data=request.data)
         data.is_valid(raise_exception=True)
         medication = services_entries.medication_set_status(
@@ -252,6 +284,7 @@ class ReadingListCreateApi(_RecordListApi):
         tags=TAGS,
     )
     def post(self, request: Request, id: int) -> Response:
+        record_write_check(request, id)
         data = ReadingInput(data=request.data)
         data.is_valid(raise_exception=True)
         reading = services_readings.reading_record(
@@ -296,6 +329,7 @@ class MedicalDocumentListCreateApi(_RecordListApi):
         tags=TAGS,
     )
     def post(self, request: Request, id: int) -> Response:
+        record_write_check(request, id)
         data = MedicalDocumentInput(data=request.data)
         data.is_valid(raise_exception=True)
         document = services_documents.medical_document_upload(
@@ -462,3 +496,178 @@ class ChronicCareApi(APIView):
                 detail="treating_doctor",
             )
         return Response(ChronicPatientOutput(rows, many=True).data)
+
+
+DEVICE_TAGS = ["devices"]
+# A meter sends a reading every few minutes at most; a backlog after a week offline arrives in
+# a burst. More than this in a minute is a fault or an abuse, refused with 429.
+DEVICE_READINGS_PER_MINUTE = 120
+# Pairing attempts per client address in ten minutes: far too few to guess a 40-bit code.
+DEVICE_PAIRINGS_PER_WINDOW = 10
+
+
+class DevicePairingCodeApi(APIView):
+    @extend_schema(
+        operation_id="device_pairing_code_create",
+        summary="A short-lived code that pairs a device to one of the account's patients",
+        request=PairingCodeInput,
+        responses={201: PairingCodeOutput},
+        tags=DEVICE_TAGS,
+    )
+    def post(self, request: Request) -> Response:
+        data = PairingCodeInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        pairing, code = services_devices.device_pairing_code_create(
+            actor=request.user, patient_id=data.validated_data["patient_id"]
+        )
+        return Response(
+            PairingCodeOutput({"code": code, "expires_at": pairing.expires_at}).data, status=201
+        )
+
+
+class DeviceListApi(GenericAPIView):
+    serializer_class = DeviceOutput
+
+    @extend_schema(
+        operation_id="device_list", summary="The account's paired devices", tags=DEVICE_TAGS
+    )
+    def get(self, request: Request) -> Response:
+        page = self.paginate_queryset(records.device_list(account=request.user))
+        return self.get_paginated_response(DeviceOutput(page, many=True).data)
+
+
+class DeviceDetailApi(APIView):
+    def _device(self, request: Request, id: int) -> Any:
+        device = records.device_list(account=request.user).filter(pk=id).first()
+        if device is None:
+            raise NotFound(_("Device not found."))
+        return device
+
+    @extend_schema(operation_id="device_get", responses=DeviceOutput, tags=DEVICE_TAGS)
+    def get(self, request: Request, id: int) -> Response:
+        return Response(DeviceOutput(self._device(request, id)).data)
+
+    @extend_schema(
+        operation_id="device_revoke",
+        summary="Revoke the device's pairing: its token stops working at once",
+        responses={204: None},
+        tags=DEVICE_TAGS,
+    )
+    def delete(self, request: Request, id: int) -> Response:
+        services_devices.device_revoke(actor=request.user, device_id=self._device(request, id).pk)
+        return Response(status=204)
+
+
+class DevicePairApi(APIView):
+    """Called by the device, which has no account: the code is its only credential."""
+
+    authentication_classes: list[Any] = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        operation_id="device_pair",
+        summary="The device exchanges a pairing code for its own token",
+        request=DevicePairInput,
+        responses={201: DevicePairOutput},
+        auth=[],
+        tags=DEVICE_TAGS,
+    )
+    def post(self, request: Request) -> Response:
+        if rate_limit_exceeded(
+            f"device-pair:{client_ip(request)}", limit=DEVICE_PAIRINGS_PER_WINDOW, window=600
+        ):
+            raise Throttled(wait=600)
+        data = DevicePairInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        device, token = services_devices.device_pair(**data.validated_data)
+        return Response(DevicePairOutput({"device_id": device.pk, "token": token}).data, status=201)
+
+
+class DeviceReadingApi(APIView):
+    """Called by a paired device with `Authorization: Device <token>`."""
+
+    authentication_classes: list[Any] = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        operation_id="device_reading_create",
+        summary="A paired device sends a reading (idempotent by the device's reading id)",
+        request=DeviceReadingInput,
+        responses={
+            201: ReadingOutput,
+            200: OpenApiResponse(ReadingOutput, description="Sent before: the same reading."),
+            401: OpenApiResponse(description="No device token, or an unknown or revoked one."),
+        },
+        parameters=[
+            OpenApiParameter(
+                "Authorization",
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                required=True,
+                description="Device <token>",
+            )
+        ],
+        auth=[],
+        tags=DEVICE_TAGS,
+    )
+    def post(self, request: Request) -> Response:
+        scheme, _space, token = request.headers.get("Authorization", "").partition(" ")
+        device = services_devices.device_for_token(token.strip() if scheme == "Device" else "")
+        if rate_limit_exceeded(
+            f"device-readings:{device.pk}", limit=DEVICE_READINGS_PER_MINUTE, window=60
+        ):
+            raise Throttled(wait=60)
+        data = DeviceReadingInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        reading, created = services_devices.device_reading_record(
+            device=device, **data.validated_data
+        )
+        return Response(ReadingOutput(reading).data, status=201 if created else 200)
+
+
+class DeviceTestScheduleListCreateApi(APIView):
+    @extend_schema(
+        operation_id="patient_device_test_schedule_list",
+        summary="The patient's running test schedules (when to measure with a device)",
+        parameters=[PATIENT_ID],
+        responses=DeviceTestScheduleOutput(many=True),
+        tags=TAGS,
+    )
+    def get(self, request: Request, id: int) -> Response:
+        patient = record_access_check(
+            user=request.user, patient_id=id, action="list", object_type="devicetestschedule"
+        )
+        schedules = records.device_test_schedule_list(patient=patient)
+        return Response(DeviceTestScheduleOutput(schedules, many=True).data)
+
+    @extend_schema(
+        operation_id="patient_device_test_schedule_set",
+        summary="The treating doctor sets when the patient tests (replaces one for that kind)",
+        parameters=[PATIENT_ID],
+        request=DeviceTestScheduleInput,
+        responses={201: DeviceTestScheduleOutput},
+        tags=TAGS,
+    )
+    def post(self, request: Request, id: int) -> Response:
+        record_write_check(request, id)
+        data = DeviceTestScheduleInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        schedule = services_device_tests.device_test_schedule_set(
+            doctor_user=request.user, patient_id=id, **data.validated_data
+        )
+        return Response(DeviceTestScheduleOutput(schedule).data, status=201)
+
+
+class DeviceTestScheduleStopApi(APIView):
+    @extend_schema(
+        operation_id="device_test_schedule_stop",
+        summary="The treating doctor stops a test schedule; its unsent reminders are withdrawn",
+        request=None,
+        responses=DeviceTestScheduleOutput,
+        tags=TAGS,
+    )
+    def post(self, request: Request, id: int) -> Response:
+        schedule = services_device_tests.device_test_schedule_stop(
+            doctor_user=request.user, schedule_id=id
+        )
+        return Response(DeviceTestScheduleOutput(schedule).data)

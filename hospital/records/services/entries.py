@@ -455,9 +455,11 @@ def clinical_profile_update(
     pregnancy_status: str | None = None,
     expected_delivery_date: dt.date | None = None,
     lactation_status: str | None = None,
+    hepatic_impairment: str | None = None,
     as_of: dt.date | None = None,
 ) -> ClinicalProfile:
-    """Records pregnancy and/or breastfeeding status, each with the date it was known true."""
+    """Records pregnancy, breastfeeding and/or hepatic impairment, each with the date it was
+    known true."""
     patient, reason = record_writer(
         actor=actor, patient_id=patient_id, action="update", object_type="clinicalprofile"
     )
@@ -465,6 +467,11 @@ def clinical_profile_update(
         raise DomainError(_("Choose a pregnancy status."), field="pregnancy_status")
     if lactation_status is not None and lactation_status not in ClinicalProfile.Lactation.values:
         raise DomainError(_("Choose a breastfeeding status."), field="lactation_status")
+    if (
+        hepatic_impairment is not None
+        and hepatic_impairment not in ClinicalProfile.HepaticImpairment.values
+    ):
+        raise DomainError(_("Choose a degree of hepatic impairment."), field="hepatic_impairment")
     if patient.sex == PatientProfile.Sex.MALE and (
         pregnancy_status == ClinicalProfile.Pregnancy.PREGNANT
         or lactation_status == ClinicalProfile.Lactation.LACTATING
@@ -490,6 +497,9 @@ def clinical_profile_update(
         if lactation_status is not None:
             profile.lactation_status = lactation_status
             profile.lactation_as_of = as_of
+        if hepatic_impairment is not None:
+            profile.hepatic_impairment = hepatic_impairment
+            profile.hepatic_impairment_as_of = as_of
         profile.recorded_by = actor
         profile.save()
         record_entry_log(actor, patient, "update", profile, reason)

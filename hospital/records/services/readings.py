@@ -4,6 +4,7 @@ against their range, alerting the treating doctor."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -11,14 +12,17 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from core.exceptions import DomainError, NotFound
+from core.system_text import system_label, system_text
 from hospital.records.access import (
     treating_doctor_user_ids,
 )
 from hospital.records.models import (
     READING_ALERT_KIND,
     Reading,
+    RecordSource,
 )
 from hospital.records.services.entries import (
     as_decimal,
@@ -29,7 +33,14 @@ from hospital.records.services.entries import (
     record_writer,
 )
 from hospital.rules import figure
+from notifications.kinds import kind_register
 from notifications.services import notification_send
+
+# The patient's own notice of an out-of-range reading a device sent: a caregiver the account
+# holder chose for it gets a copy (notifications.Caregiver).
+DEVICE_READING_ALERT_KIND = kind_register(
+    "hospital.device_reading_out_of_range", gettext_lazy("A device reading out of range")
+).key
 
 
 def _flag_against(value: Decimal, limits: dict[str, str]) -> str:
@@ -83,6 +94,34 @@ def reading_record(
     patient, reason = record_writer(
         actor=actor, patient_id=patient_id, action="create", object_type="reading"
     )
+    measurement = reading_measurement(
+        patient=patient, kind=kind, value=value, value2=value2, measured_at=measured_at
+    )
+    with transaction.atomic():
+        reading = reading_create(
+            patient=patient,
+            measurement=measurement,
+            note=note,
+            source=entry_source(reason),
+            recorded_by=actor,
+        )
+        record_entry_log(actor, patient, "create", reading, reason)
+    return reading
+
+
+@dataclass(frozen=True)
+class Measurement:
+    kind: str
+    value: Decimal
+    value2: Decimal | None
+    measured_at: dt.datetime
+
+
+def reading_measurement(
+    *, patient: Any, kind: str, value: Any, value2: Any, measured_at: dt.datetime | None
+) -> Measurement:
+    """A measurement checked as a reading of this patient: a known kind, plausible values, a
+    time with its zone that is neither in the future nor before the patient was born."""
     if kind not in Reading.Kind.values:
         raise DomainError(_("Choose what was measured."), field="kind")
     number = as_decimal(value, "value")
@@ -109,23 +148,39 @@ def reading_record(
         raise DomainError(_("The time cannot be in the future."), field="measured_at")
     if timezone.localtime(measured_at).date() < patient.birth_date:
         raise DomainError(_("The time cannot be before the patient was born."), field="measured_at")
-    with transaction.atomic():
-        reading = Reading.objects.create(
-            patient=patient,
-            kind=kind,
-            value=number,
-            value2=second,
-            unit=Reading.UNITS[kind],
-            measured_at=measured_at,
-            flag=reading_flag(kind=kind, value=number, value2=second),
-            note=(note or "").strip()[:200],
-            source=entry_source(reason),
-            recorded_by=actor,
-        )
-        record_entry_log(actor, patient, "create", reading, reason)
-        if reading.is_out_of_range:
-            reading_id = reading.pk
-            transaction.on_commit(lambda: reading_alert_notify(reading_id=reading_id))
+    return Measurement(kind=kind, value=number, value2=second, measured_at=measured_at)
+
+
+def reading_create(
+    *,
+    patient: Any,
+    measurement: Measurement,
+    source: str,
+    recorded_by: Any,
+    note: str = "",
+    device: Any = None,
+    device_reading_id: str = "",
+) -> Reading:
+    """Writes a checked measurement, flagged by the thresholds in rules; an out-of-range one
+    tells the treating doctors after commit. Inside the caller's transaction."""
+    m = measurement
+    reading = Reading.objects.create(
+        patient=patient,
+        kind=m.kind,
+        value=m.value,
+        value2=m.value2,
+        unit=Reading.UNITS[m.kind],
+        measured_at=m.measured_at,
+        flag=reading_flag(kind=m.kind, value=m.value, value2=m.value2),
+        note=(note or "").strip()[:200],
+        source=source,
+        recorded_by=recorded_by,
+        device=device,
+        device_reading_id=device_reading_id,
+    )
+    if reading.is_out_of_range:
+        reading_id = reading.pk
+        transaction.on_commit(lambda: reading_alert_notify(reading_id=reading_id))
     return reading
 
 
@@ -182,4 +237,36 @@ def reading_alert_notify(*, reading_id: int) -> int:
             send_email=False,
         )
         told += 1
+    if reading.source == RecordSource.DEVICE:
+        _device_reading_alert_to_account(reading)
     return told
+
+
+def _device_reading_alert_to_account(reading: Reading) -> None:
+    """A device measures without anyone reading its screen: the account that paired it is
+    told, in its own language, and its caregivers get a copy if the account chose so."""
+    notification_send(
+        recipient=reading.patient.account,
+        kind=DEVICE_READING_ALERT_KIND,
+        subject=system_text(
+            gettext_noop("%(patient)s: %(kind)s out of range"),
+            patient=reading.patient.real_name,
+            kind=system_label(reading.get_kind_display()),
+        ),
+        body=system_text(
+            gettext_noop(
+                "%(kind)s %(value)s %(unit)s (%(flag)s), measured %(at)s by a paired device. "
+                "The treating doctor has been told."
+            ),
+            kind=system_label(reading.get_kind_display()),
+            value=reading.display_value,
+            unit=reading.unit,
+            flag=system_label(reading.get_flag_display()),
+            at=timezone.localtime(reading.measured_at).strftime("%Y-%m-%d %H:%M"),
+        ),
+        dedupe_key=f"device-reading-alert:{reading.pk}",
+        link=f"/patients/{reading.patient_id}/record/",
+        # Health data stays in the inbox, behind login; only a caregiver the account holder
+        # chose for these gets a copy by SMS.
+        send_email=False,
+    )
