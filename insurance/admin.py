@@ -1,8 +1,10 @@
 """The payer's admin: plans and their benefit rules edited as versions, policies looked up by
-member number or patient."""
+member number or patient, settlements and claims read as the services left them. Money and
+ledger rows are read only; what an operator may do to them is an action calling a service."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from django.contrib import admin, messages
@@ -16,6 +18,9 @@ from insurance.models import (
     CategoryRatio,
     CentreSettlement,
     ChronicDisease,
+    Claim,
+    ClaimDocument,
+    ClaimLine,
     DrugCodeMapping,
     Exclusion,
     IncentiveGrant,
@@ -30,7 +35,12 @@ from insurance.models import (
     Settlement,
     SettlementLine,
 )
-from insurance.services import settlement_reverse
+from insurance.services import (
+    claim_pay_out,
+    claim_readjudicate,
+    claim_return_to_queue,
+    settlement_reverse,
+)
 from insurance.services.point_of_sale import to_yuan
 from insurance.services.reconciliation import reconciliation_run
 
@@ -153,12 +163,18 @@ class PolicyYearInline(admin.TabularInline):
 class PolicyAdmin(admin.ModelAdmin):
     list_display = ["member_number", "patient", "plan", "status", "starts_on", "ends_on"]
     list_filter = ["status", "plan__scheme", "plan"]
-    search_fields = ["member_number", "patient__real_name"]
-    search_help_text = _("Member number or patient name.")
+    search_fields = ["member_number", "patient__real_name", "patient__account__email"]
+    search_help_text = _("Member number, patient name or account email.")
     list_select_related = ["patient", "plan"]
+    date_hierarchy = "starts_on"
     raw_id_fields = ["patient"]
     readonly_fields = ["created_at", "created_by"]
     inlines = [PolicyYearInline, IncentiveGrantInline]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Policy | None = None) -> list[str]:
+        fields = list(super().get_readonly_fields(request, obj))
+        # The opening balance is entered once; after that it moves only with settlements.
+        return [*fields, "account_balance_fen"] if obj is not None else fields
 
 
 SETTLEMENT_LINE_FIELDS = (
@@ -198,9 +214,17 @@ class SettlementAdmin(admin.ModelAdmin):
         "cash_fen",
         "confirmed_at",
     ]
-    list_filter = ["status", "service_date"]
-    search_fields = ["reference", "patient__real_name", "social_policy__member_number"]
-    search_help_text = _("Expense (e.g. order:123), patient name or member number.")
+    list_filter = ["status", "service_date", "confirmed_at"]
+    search_fields = [
+        "reference",
+        "setl_id",
+        "patient__real_name",
+        "social_policy__member_number",
+        "commercial_policy__member_number",
+    ]
+    search_help_text = _(
+        "Expense (e.g. pharmacy_order:12:3), centre settlement id, patient name or member number."
+    )
     list_select_related = ["patient"]
     date_hierarchy = "service_date"
     # A settlement changes only through its services: quoted, confirmed, reversed.
@@ -209,6 +233,9 @@ class SettlementAdmin(admin.ModelAdmin):
     actions = ["reverse_settlements"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
 
     @admin.action(description=_("Reverse the selected settlements (refund)"))
@@ -340,6 +367,17 @@ class ReconciliationRunAdmin(admin.ModelAdmin):
                 ]
             },
         ),
+        (
+            _("The medical-insurance centre's day (3201) and ours"),
+            {
+                "fields": [
+                    ("centre_settlements", "social_settlements"),
+                    ("centre_medfee", "social_medfee"),
+                    ("centre_hifp", "social_hifp"),
+                    ("centre_acct", "social_acct"),
+                ]
+            },
+        ),
     ]
     readonly_fields = [
         "day",
@@ -357,8 +395,22 @@ class ReconciliationRunAdmin(admin.ModelAdmin):
         "payments_covered",
         "refunds",
         "refunds_total",
+        "centre_settlements",
+        "social_settlements",
+        "centre_medfee",
+        "social_medfee",
+        "centre_hifp",
+        "social_hifp",
+        "centre_acct",
+        "social_acct",
     ]
 
+    centre_medfee = _yuan_field("centre_medfee_fen", _("fees at the centre"))
+    social_medfee = _yuan_field("social_medfee_fen", _("fees settled here"))
+    centre_hifp = _yuan_field("centre_hifp_fen", _("pool at the centre"))
+    social_hifp = _yuan_field("social_hifp_fen", _("pool settled here"))
+    centre_acct = _yuan_field("centre_acct_fen", _("personal accounts at the centre"))
+    social_acct = _yuan_field("social_acct_fen", _("personal accounts settled here"))
     settlements_confirmed_total = _yuan_field("settlements_confirmed_fen", _("billed, confirmed"))
     settlements_reversed_total = _yuan_field("settlements_reversed_fen", _("billed, reversed"))
     insurer = _yuan_field("insurer_fen", _("insurers"))
@@ -439,3 +491,157 @@ class PrescriptionUploadAdmin(admin.ModelAdmin):
     search_fields = ("reference", "hi_rxno")
     list_filter = ("status",)
     readonly_fields = ("reference", "hi_rxno", "payload", "status", "uploaded_at")
+
+
+# --- claims -----------------------------------------------------------------------------------
+
+
+class ClaimLineInline(admin.TabularInline):
+    model = ClaimLine
+    extra = 0
+    can_delete = False
+    # Proposed by the rules, decided by a claims officer: never typed in here.
+    fields = readonly_fields = (
+        "ref",
+        "service_date",
+        "category",
+        "code",
+        "description",
+        "diagnoses",
+        "billed_fen",
+        "proposed_fen",
+        "reasons",
+        "decision",
+        "approved_fen",
+        "decision_note",
+    )
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+class ClaimDocumentInline(admin.TabularInline):
+    model = ClaimDocument
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = ("file", "content_type", "uploaded_by", "uploaded_at")
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(Claim)
+class ClaimAdmin(admin.ModelAdmin):
+    """Claims as the services left them. An operator acts on them only through the actions,
+    each one service call: back to the review queue, the rules again, the payout again."""
+
+    list_display = [
+        "id",
+        "expense_reference",
+        "patient",
+        "policy",
+        "status",
+        "review_reason",
+        "billed",
+        "approved",
+        "assigned_to",
+        "created_at",
+        "paid_at",
+    ]
+    list_filter = ["status", "review_reason", "is_outside_receipt", "policy__plan"]
+    search_fields = [
+        "expense_reference",
+        "patient__real_name",
+        "policy__member_number",
+        "assigned_to__email",
+    ]
+    search_help_text = _("Expense or receipt number, patient name, member number or officer email.")
+    list_select_related = ["patient", "policy", "policy__plan", "assigned_to"]
+    date_hierarchy = "created_at"
+    readonly_fields = [
+        field.name for field in Claim._meta.fields if field.name not in ("id", "fingerprint")
+    ]
+    exclude = ["fingerprint"]
+    inlines = [ClaimLineInline, ClaimDocumentInline]
+    actions = ["return_to_queue", "run_rules_again", "pay_out"]
+
+    billed = _yuan_field("billed_fen", _("billed"))
+    approved = _yuan_field("approved_fen", _("approved"))
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def _each(
+        self, request: HttpRequest, queryset: QuerySet[Claim], act: Callable[[int], Claim]
+    ) -> list[Claim]:
+        """Calls `act` for each selected claim; a claim it refuses is reported by number and
+        the others still go on."""
+        done: list[Claim] = []
+        for claim_id in queryset.order_by("pk").values_list("pk", flat=True):
+            try:
+                done.append(act(claim_id))
+            except DomainError as error:
+                self.message_user(request, f"#{claim_id}: {error.message}", messages.ERROR)
+        return done
+
+    def _report(self, request: HttpRequest, message: str) -> None:
+        self.message_user(request, message, messages.SUCCESS)
+
+    @admin.action(description=_("Send back to the review queue"), permissions=["change"])
+    def return_to_queue(self, request: HttpRequest, queryset: QuerySet[Claim]) -> None:
+        done = self._each(
+            request,
+            queryset,
+            lambda claim_id: claim_return_to_queue(claim_id=claim_id, actor=request.user),
+        )
+        if done:
+            self._report(
+                request,
+                ngettext(
+                    "%(count)d claim is back in the review queue.",
+                    "%(count)d claims are back in the review queue.",
+                    len(done),
+                )
+                % {"count": len(done)},
+            )
+
+    @admin.action(description=_("Run the automatic adjudication again"), permissions=["change"])
+    def run_rules_again(self, request: HttpRequest, queryset: QuerySet[Claim]) -> None:
+        claims = self._each(
+            request, queryset, lambda claim_id: claim_readjudicate(claim_id=claim_id)
+        )
+        if claims:
+            self._report(
+                request,
+                ngettext(
+                    "%(count)d claim went through the rules again.",
+                    "%(count)d claims went through the rules again.",
+                    len(claims),
+                )
+                % {"count": len(claims)},
+            )
+        for claim in claims:
+            self.message_user(request, f"#{claim.pk}: {claim.get_status_display()}", messages.INFO)
+
+    @admin.action(description=_("Pay out (or retry the payout)"), permissions=["change"])
+    def pay_out(self, request: HttpRequest, queryset: QuerySet[Claim]) -> None:
+        claims = self._each(request, queryset, lambda claim_id: claim_pay_out(claim_id=claim_id))
+        paid = sum(claim.status == Claim.Status.PAID for claim in claims)
+        if paid:
+            self._report(
+                request,
+                ngettext("%(count)d claim paid out.", "%(count)d claims paid out.", paid)
+                % {"count": paid},
+            )
+        for claim in claims:
+            if claim.status != Claim.Status.PAID:
+                failure = claim.payout.failure_reason if claim.payout else ""
+                self.message_user(
+                    request,
+                    _("#%(id)s: the payout failed (%(reason)s); it stays approved.")
+                    % {"id": claim.pk, "reason": failure},
+                    messages.WARNING,
+                )

@@ -1,5 +1,5 @@
-"""Demo payers: one social scheme with published figures and one commercial plan, and the demo
-patient insured by both."""
+"""Demo payers: one social scheme with published figures and one commercial plan, the demo
+patient insured by both, and their claims (insurance.demo_claims)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 
 from accounts.demo import DEMO_PATIENT_EMAIL
 from accounts.models import PatientProfile
+from insurance.demo_claims import seed_claims_demo
 from insurance.models import (
     CategoryRatio,
     ChronicDisease,
@@ -43,16 +44,16 @@ def _ratios(version: PlanVersion, rows: list[tuple[str, str, int]]) -> None:
         )
 
 
-# 对码 of the demo shop's drugs (its SKUs are "DRG-" + the formulary code). The national codes
+# 对码 of the demo formulary's drugs, by formulary code. The national codes
 # follow the national medical-insurance drug code's layout (X + ATC + form + serial) but are
 # made up for the demo: the real ones come from the centre's catalogue download.
 DEMO_DRUG_CODES: list[tuple[str, str, str]] = [
-    ("DRG-metformin-500mg-tab", "XA10BAE054A001010101445", "盐酸二甲双胍片"),
-    ("DRG-metformin-500mg-srtab", "XA10BAE054A010010101445", "盐酸二甲双胍缓释片"),
-    ("DRG-amlodipine-5mg-tab", "XC08CAA017A001010100785", "苯磺酸氨氯地平片"),
-    ("DRG-losartan-50mg-tab", "XC09CAL054A001010101573", "氯沙坦钾片"),
-    ("DRG-atorvastatin-20mg-tab", "XC10AAA059A001010101566", "阿托伐他汀钙片"),
-    ("DRG-omeprazole-20mg-eccap", "XA02BCA211E001010101483", "奥美拉唑肠溶胶囊"),
+    ("metformin-500mg-tab", "XA10BAE054A001010101445", "盐酸二甲双胍片"),
+    ("metformin-500mg-srtab", "XA10BAE054A010010101445", "盐酸二甲双胍缓释片"),
+    ("amlodipine-5mg-tab", "XC08CAA017A001010100785", "苯磺酸氨氯地平片"),
+    ("losartan-50mg-tab", "XC09CAL054A001010101573", "氯沙坦钾片"),
+    ("atorvastatin-20mg-tab", "XC10AAA059A001010101566", "阿托伐他汀钙片"),
+    ("omeprazole-20mg-eccap", "XA02BCA211E001010101483", "奥美拉唑肠溶胶囊"),
 ]
 
 
@@ -170,9 +171,10 @@ def seed_demo_data(*, stdout: Any) -> None:
             "account_balance_fen": 80_000,
         },
     )
-    Policy.objects.get_or_create(
+    commercial_policy, _ = Policy.objects.get_or_create(
         plan=plus,
         member_number="XL-2026-000187",
         defaults={"patient": patient, "starts_on": dt.date(2026, 1, 1), "priority": 2},
     )
     stdout.write("Insurance: a social scheme and a commercial plan; the demo patient has both.")
+    seed_claims_demo(policy=commercial_policy, stdout=stdout)

@@ -46,7 +46,9 @@ class Plan(models.Model):
         RESIDENT = "resident", _("Urban and rural resident basic medical insurance")
         COMMERCIAL = "commercial", _("Commercial health plan")
 
-    payer = models.ForeignKey(Payer, on_delete=models.PROTECT, related_name="plans")
+    payer = models.ForeignKey(
+        Payer, on_delete=models.PROTECT, related_name="plans", verbose_name=_("payer")
+    )
     code = models.SlugField(_("code"), max_length=60, unique=True)
     name_zh = models.CharField(_("name (Chinese)"), max_length=100)
     name_en = models.CharField(_("name (English)"), max_length=100, blank=True)
@@ -69,7 +71,9 @@ class Plan(models.Model):
 class PlanVersion(models.Model):
     """A plan's figures from a date on; the version in force on a service date applies."""
 
-    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="versions")
+    plan = models.ForeignKey(
+        Plan, on_delete=models.PROTECT, related_name="versions", verbose_name=_("plan")
+    )
     effective_from = models.DateField(_("effective from"))
     source = models.CharField(
         _("source"), max_length=300, help_text=_("The notice or policy wording, with its year.")
@@ -114,7 +118,9 @@ class PlanVersion(models.Model):
     )
     # Moves on every change to the version or its ratios, chronic diseases and exclusions, so
     # the rules read from them may be kept between claims and are read again once they change.
-    rules_revision = models.CharField(max_length=32, editable=False, default="")
+    rules_revision = models.CharField(
+        max_length=32, editable=False, default="", verbose_name=_("rules revision")
+    )
 
     class Meta:
         verbose_name = _("plan version")
@@ -174,7 +180,9 @@ class Category(models.TextChoices):
 class CategoryRatio(models.Model):
     """The share a plan pays for a category of item, for a provider level (or any level)."""
 
-    version = models.ForeignKey(PlanVersion, on_delete=models.CASCADE, related_name="ratios")
+    version = models.ForeignKey(
+        PlanVersion, on_delete=models.CASCADE, related_name="ratios", verbose_name=_("plan version")
+    )
     category = models.CharField(
         _("item category"),
         max_length=20,
@@ -205,7 +213,12 @@ class CategoryRatio(models.Model):
 class ChronicDisease(models.Model):
     """A 门诊慢特病 the version lists, by ICD-10 prefix."""
 
-    version = models.ForeignKey(PlanVersion, on_delete=models.CASCADE, related_name="chronic")
+    version = models.ForeignKey(
+        PlanVersion,
+        on_delete=models.CASCADE,
+        related_name="chronic",
+        verbose_name=_("plan version"),
+    )
     icd10_prefix = models.CharField(_("ICD-10 prefix"), max_length=10)
     name = models.CharField(_("name"), max_length=100)
 
@@ -227,7 +240,12 @@ class Exclusion(models.Model):
         DIAGNOSIS = "diagnosis", _("Diagnosis (ICD-10 prefix)")
         DRUG = "drug", _("Drug (formulary code)")
 
-    version = models.ForeignKey(PlanVersion, on_delete=models.CASCADE, related_name="exclusions")
+    version = models.ForeignKey(
+        PlanVersion,
+        on_delete=models.CASCADE,
+        related_name="exclusions",
+        verbose_name=_("plan version"),
+    )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     code = models.CharField(_("code"), max_length=60)
 
@@ -254,9 +272,14 @@ class Policy(models.Model):
         ENDED = "ended", _("Ended")
 
     patient = models.ForeignKey(
-        "accounts.PatientProfile", on_delete=models.PROTECT, related_name="policies"
+        "accounts.PatientProfile",
+        on_delete=models.PROTECT,
+        related_name="policies",
+        verbose_name=_("patient"),
     )
-    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="policies")
+    plan = models.ForeignKey(
+        Plan, on_delete=models.PROTECT, related_name="policies", verbose_name=_("plan")
+    )
     member_number = models.CharField(_("member number"), max_length=40)
     starts_on = models.DateField(_("starts on"))
     ends_on = models.DateField(_("ends on"), null=True, blank=True)
@@ -267,9 +290,14 @@ class Policy(models.Model):
     account_balance_fen = models.PositiveBigIntegerField(
         _("personal account balance (fen)"), default=0
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
     )
 
     class Meta:
@@ -299,7 +327,9 @@ class PolicyYear(models.Model):
     """The year-to-date accumulators of a policy; moved only under a row lock, by settlement
     and its reversal."""
 
-    policy = models.ForeignKey(Policy, on_delete=models.PROTECT, related_name="years")
+    policy = models.ForeignKey(
+        Policy, on_delete=models.PROTECT, related_name="years", verbose_name=_("policy")
+    )
     year = models.PositiveSmallIntegerField(_("year"))
     deductible_met_fen = models.PositiveBigIntegerField(_("deductible met (fen)"), default=0)
     pool_paid_fen = models.PositiveBigIntegerField(_("paid by the plan (fen)"), default=0)
@@ -333,7 +363,10 @@ class Settlement(models.Model):
         REVERSED = "reversed", _("Reversed")
 
     patient = models.ForeignKey(
-        "accounts.PatientProfile", on_delete=models.PROTECT, related_name="settlements"
+        "accounts.PatientProfile",
+        on_delete=models.PROTECT,
+        related_name="settlements",
+        verbose_name=_("patient"),
     )
     reference = models.CharField(
         _("expense"), max_length=80, help_text=_("What was bought, e.g. order:123.")
@@ -347,30 +380,54 @@ class Settlement(models.Model):
     )
     quote_expires_at = models.DateTimeField(_("quote expires at"))
     social_policy = models.ForeignKey(
-        Policy, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        Policy,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("social policy"),
     )
     commercial_policy = models.ForeignKey(
-        Policy, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        Policy,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("commercial policy"),
     )
     # What the settlement moves on each policy's year, so a reversal restores exactly that.
-    social_deductible_fen = models.PositiveBigIntegerField(default=0)
-    social_pool_fen = models.PositiveBigIntegerField(default=0)
-    social_chronic_fen = models.PositiveBigIntegerField(default=0)
+    social_deductible_fen = models.PositiveBigIntegerField(
+        default=0, verbose_name=_("social deductible used (fen)")
+    )
+    social_pool_fen = models.PositiveBigIntegerField(
+        default=0, verbose_name=_("social pool pays (fen)")
+    )
+    social_chronic_fen = models.PositiveBigIntegerField(
+        default=0, verbose_name=_("of which chronic-disease cover (fen)")
+    )
     account_fen = models.PositiveBigIntegerField(_("personal account (fen)"), default=0)
-    commercial_deductible_fen = models.PositiveBigIntegerField(default=0)
+    commercial_deductible_fen = models.PositiveBigIntegerField(
+        default=0, verbose_name=_("commercial deductible used (fen)")
+    )
     commercial_fen = models.PositiveBigIntegerField(_("commercial plan (fen)"), default=0)
     billed_fen = models.PositiveBigIntegerField(_("billed (fen)"))
     cash_fen = models.PositiveBigIntegerField(_("patient pays (fen)"))
-    created_at = models.DateTimeField(auto_now_add=True)
-    confirmed_at = models.DateTimeField(null=True, blank=True)
-    reversed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("quoted at"))
+    confirmed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("confirmed at"))
+    reversed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("reversed at"))
     reversal_reason = models.CharField(_("reversal reason"), max_length=200, blank=True)
     setl_id = models.CharField(
         _("centre settlement id"),
         max_length=40,
         blank=True,
         db_index=True,
-        help_text=_("The medical-insurance centre's settlement id (setl_id) from 2207."),
+        help_text=_("The medical-insurance centre's settlement id (setl_id) from 2207 or 6202."),
+    )
+    pay_ord_id = models.CharField(
+        _("payment order"),
+        max_length=40,
+        blank=True,
+        help_text=_("The mobile-payment order (payOrdId) the fee upload 6201 opened."),
     )
 
     class Meta:
@@ -397,7 +454,9 @@ class Settlement(models.Model):
 class SettlementLine(models.Model):
     """A line of a settlement with its split, in the interface's terms."""
 
-    settlement = models.ForeignKey(Settlement, on_delete=models.CASCADE, related_name="lines")
+    settlement = models.ForeignKey(
+        Settlement, on_delete=models.CASCADE, related_name="lines", verbose_name=_("settlement")
+    )
     ref = models.CharField(_("line"), max_length=80)
     service_date = models.DateField(_("service date"))
     category = models.CharField(_("item category"), max_length=20, choices=Category.choices)
@@ -452,9 +511,14 @@ class Claim(models.Model):
         SUSPECTED_DUPLICATE = "suspected_duplicate", _("Looks like an expense already claimed")
 
     patient = models.ForeignKey(
-        "accounts.PatientProfile", on_delete=models.PROTECT, related_name="claims"
+        "accounts.PatientProfile",
+        on_delete=models.PROTECT,
+        related_name="claims",
+        verbose_name=_("patient"),
     )
-    policy = models.ForeignKey(Policy, on_delete=models.PROTECT, related_name="claims")
+    policy = models.ForeignKey(
+        Policy, on_delete=models.PROTECT, related_name="claims", verbose_name=_("policy")
+    )
     expense_reference = models.CharField(
         _("expense"),
         max_length=80,
@@ -470,12 +534,19 @@ class Claim(models.Model):
     billed_fen = models.PositiveBigIntegerField(_("billed (fen)"))
     approved_fen = models.PositiveBigIntegerField(_("approved (fen)"), default=0)
     # What the approval moved on the policy's year, so nothing is counted twice.
-    deductible_used_fen = models.PositiveBigIntegerField(default=0)
+    deductible_used_fen = models.PositiveBigIntegerField(
+        default=0, verbose_name=_("deductible used (fen)")
+    )
     # The expense as its lines describe it (dates, codes, amounts), whatever its reference: the
     # same receipt claimed again under another number has the same fingerprint.
-    fingerprint = models.CharField(max_length=64, editable=False, default="")
+    fingerprint = models.CharField(
+        max_length=64, editable=False, default="", verbose_name=_("expense fingerprint")
+    )
     submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("submitted by"),
     )
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -485,9 +556,20 @@ class Claim(models.Model):
         related_name="claims_assigned",
         verbose_name=_("claims officer"),
     )
-    assigned_at = models.DateTimeField(null=True, blank=True)
-    decided_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    assigned_at = models.DateTimeField(_("taken at"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    # The reimbursement of an approved claim, through the payments app; the claim is paid once
+    # the payout succeeded.
+    payout = models.OneToOneField(
+        "payments.Payout",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("payout"),
+    )
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("submitted at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("claim")
@@ -520,7 +602,9 @@ class ClaimLine(models.Model):
         ADJUST = "adjust", _("Adjust")
         DENY = "deny", _("Deny")
 
-    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="lines")
+    claim = models.ForeignKey(
+        Claim, on_delete=models.CASCADE, related_name="lines", verbose_name=_("claim")
+    )
     ref = models.CharField(_("line"), max_length=80)
     service_date = models.DateField(_("service date"))
     category = models.CharField(_("item category"), max_length=20, choices=Category.choices)
@@ -560,13 +644,18 @@ def claim_document_path(document: ClaimDocument, filename: str) -> str:
 
 
 class ClaimDocument(models.Model):
-    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="documents")
+    claim = models.ForeignKey(
+        Claim, on_delete=models.CASCADE, related_name="documents", verbose_name=_("claim")
+    )
     file = models.FileField(_("file"), upload_to=claim_document_path, max_length=200)
     content_type = models.CharField(_("content type"), max_length=50)
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("uploaded by"),
     )
-    uploaded_at = models.DateTimeField(auto_now_add=True)
+    uploaded_at = models.DateTimeField(auto_now_add=True, verbose_name=_("uploaded at"))
 
     class Meta:
         verbose_name = _("claim document")
@@ -602,6 +691,20 @@ class ReconciliationRun(models.Model):
     refunds = models.PositiveIntegerField(_("refunds"), default=0)
     refunds_fen = models.PositiveBigIntegerField(_("refunds (fen)"), default=0)
     differences_count = models.PositiveIntegerField(_("differences"), default=0)
+    # The medical-insurance centre's totals of the day (3201) beside ours for the same
+    # settlements: what the centre settled and still holds as settled.
+    centre_settlements = models.PositiveIntegerField(_("settled at the centre"), default=0)
+    centre_medfee_fen = models.PositiveBigIntegerField(_("fees at the centre (fen)"), default=0)
+    centre_hifp_fen = models.PositiveBigIntegerField(_("pool at the centre (fen)"), default=0)
+    centre_acct_fen = models.PositiveBigIntegerField(
+        _("personal accounts at the centre (fen)"), default=0
+    )
+    social_settlements = models.PositiveIntegerField(_("settled with the centre here"), default=0)
+    social_medfee_fen = models.PositiveBigIntegerField(_("fees settled here (fen)"), default=0)
+    social_hifp_fen = models.PositiveBigIntegerField(_("pool settled here (fen)"), default=0)
+    social_acct_fen = models.PositiveBigIntegerField(
+        _("personal accounts settled here (fen)"), default=0
+    )
 
     class Meta:
         verbose_name = _("reconciliation run")
@@ -636,20 +739,44 @@ class ReconciliationDifference(models.Model):
             "amount_mismatch",
             _("The payment's amounts differ from the settlement's"),
         )
+        CENTRE_TOTALS_MISMATCH = (
+            "centre_totals_mismatch",
+            _("The medical-insurance centre's totals of the day differ from ours"),
+        )
 
-    run = models.ForeignKey(ReconciliationRun, on_delete=models.CASCADE, related_name="differences")
+    run = models.ForeignKey(
+        ReconciliationRun,
+        on_delete=models.CASCADE,
+        related_name="differences",
+        verbose_name=_("reconciliation run"),
+    )
     kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
     reference = models.CharField(
         _("expense"), max_length=80, help_text=_("The settlement's or the payment's reference.")
     )
     settlement = models.ForeignKey(
-        Settlement, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        Settlement,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("settlement"),
     )
     payment = models.ForeignKey(
-        "payments.Payment", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "payments.Payment",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("payment"),
     )
     refund = models.ForeignKey(
-        "payments.Refund", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "payments.Refund",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("refund"),
     )
     settlement_cash_fen = models.PositiveBigIntegerField(
         _("patient's part per settlement (fen)"), default=0
@@ -674,7 +801,9 @@ class IncentiveGrant(models.Model):
     """A month's health bonus to a policy: the figures it was granted on and what it gave.
     One per policy and month, so a task run twice grants nothing twice."""
 
-    policy = models.ForeignKey(Policy, on_delete=models.PROTECT, related_name="incentive_grants")
+    policy = models.ForeignKey(
+        Policy, on_delete=models.PROTECT, related_name="incentive_grants", verbose_name=_("policy")
+    )
     month = models.DateField(_("month"), help_text=_("The first day of the month."))
     days_recorded = models.PositiveSmallIntegerField(_("days with readings"))
     in_range_share_bp = models.PositiveIntegerField(_("share in range (basis points)"))
@@ -699,11 +828,11 @@ class IncentiveGrant(models.Model):
 
 
 class DrugCodeMapping(models.Model):
-    """对码: our item code (the shop's SKU) to the national medical-insurance drug code. A drug
-    line whose code has no mapping in force cannot be uploaded to the centre, so it is
+    """对码: a drug of our formulary (by its code) to the national medical-insurance drug code.
+    A drug line whose code has no mapping in force cannot be uploaded to the centre, so it is
     self-paid in social settlement."""
 
-    item_code = models.CharField(_("our item code"), max_length=60, db_index=True)
+    item_code = models.CharField(_("formulary drug code"), max_length=60, db_index=True)
     national_code = models.CharField(_("national drug code"), max_length=40)
     national_name = models.CharField(_("national name"), max_length=200)
     valid_from = models.DateField(_("valid from"))
@@ -731,6 +860,7 @@ class CentreSettlement(models.Model):
         SETTLED = "settled", _("Settled")
         CANCELLED = "cancelled", _("Cancelled")
         REVERSED = "reversed", _("Reversed")
+        REFUNDED = "refunded", _("Refunded")
 
     setl_id = models.CharField(_("settlement id"), max_length=40, unique=True)
     mdtrt_id = models.CharField(_("visit id"), max_length=80)
@@ -759,7 +889,7 @@ class PrescriptionUpload(models.Model):
     hi_rxno = models.CharField(_("centre prescription id"), max_length=40, blank=True)
     payload = models.JSONField(_("uploaded"), default=dict)
     status = models.CharField(_("status"), max_length=20, default="uploaded")
-    uploaded_at = models.DateTimeField(auto_now_add=True)
+    uploaded_at = models.DateTimeField(auto_now_add=True, verbose_name=_("uploaded at"))
 
     class Meta:
         verbose_name = _("prescription upload")

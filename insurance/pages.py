@@ -23,7 +23,7 @@ from accounts.selectors import patient_profile_list
 from audit.services import access_log_for_request
 from core.exceptions import DomainError
 from core.forms import form_first_error
-from core.pdf import PdfRenderingUnavailable, html_to_pdf
+from core.pdf import html_to_pdf, pdf_attachment, pdf_page
 from insurance import selectors, services
 from insurance.adjudication import ClaimLine, ItemCategory
 from insurance.models import Category, Claim, Plan
@@ -214,41 +214,27 @@ def settlement_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _eob_pdf_response(request: HttpRequest, eob: selectors.ExplanationOfBenefits) -> HttpResponse:
-    """The EOB as a PDF, logged as an export like the other health documents; a server without
-    the PDF libraries says so instead of failing."""
-    html = render_to_string("insurance/eob_pdf.html", {"eob": eob})
-    try:
-        pdf = html_to_pdf(html)
-    except PdfRenderingUnavailable:
-        response = HttpResponse(
-            _(
-                "The PDF cannot be made on this server at the moment; "
-                "the page shows the same explanation."
-            ),
-            status=503,
-            content_type="text/plain; charset=utf-8",
-        )
-    else:
-        access_log_for_request(
-            request,
-            patient_id=eob.patient_id,
-            object_type=f"insurance.{eob.kind}",
-            object_id=eob.pk,
-            action="export",
-            detail="explanation of benefits PDF",
-        )
-        response = HttpResponse(pdf, content_type="application/pdf")
-        response["Content-Disposition"] = f'inline; filename="eob-{eob.kind}-{eob.pk}.pdf"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    """The EOB as a PDF, logged as an export like the other health documents."""
+    pdf = html_to_pdf(render_to_string("insurance/eob_pdf.html", {"eob": eob}))
+    access_log_for_request(
+        request,
+        patient_id=eob.patient_id,
+        object_type=f"insurance.{eob.kind}",
+        object_id=eob.pk,
+        action="export",
+        detail="explanation of benefits PDF",
+    )
+    return pdf_attachment(pdf, filename=f"eob-{eob.kind}-{eob.pk}.pdf", inline=True)
 
 
 @login_required
+@pdf_page
 def settlement_eob_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     return _eob_pdf_response(request, _settlement_eob(request, pk))
 
 
 @login_required
+@pdf_page
 def claim_eob_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     return _eob_pdf_response(request, _claim_eob(request, pk))
 

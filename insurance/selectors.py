@@ -19,6 +19,7 @@ from insurance.models import (
     PlanVersion,
     Policy,
     PolicyYear,
+    PrescriptionUpload,
     Settlement,
     SettlementLine,
 )
@@ -282,6 +283,13 @@ class ExplanationOfBenefits:
     plans: list[str]
     payers: list[str]
     lines: list[EobLine]
+    # The settlement's status as a code, and the centre's settlement id (setl_id) once it has one.
+    status_code: str = ""
+    centre_reference: str = ""
+
+    @property
+    def awaiting_centre(self) -> bool:
+        return self.kind == "settlement" and self.status_code == "pending"
 
     @property
     def billed_fen(self) -> int:
@@ -368,6 +376,8 @@ def explanation_of_benefits(
             title=_("Settlement"),
             reference=settlement.reference,
             status=settlement.get_status_display(),
+            status_code=settlement.status,
+            centre_reference=settlement.setl_id,
             on=settlement.service_date,
             created_at=settlement.confirmed_at or settlement.created_at,
             plans=[str(policy.plan) for policy in policies],
@@ -403,6 +413,7 @@ def explanation_of_benefits(
         title=_("Claim"),
         reference=claim.expense_reference,
         status=claim.get_status_display(),
+        status_code=claim.status,
         on=claim.created_at.date(),
         created_at=claim.decided_at or claim.created_at,
         plans=[str(claim.policy.plan)],
@@ -433,3 +444,8 @@ def benefit_explanations_for_patient(*, patient_id: int) -> list[ExplanationOfBe
     return [explanation_of_benefits(settlement=s) for s in settlements] + [
         explanation_of_benefits(claim=c) for c in claims
     ]
+
+
+def prescription_circulation(*, reference: str) -> PrescriptionUpload | None:
+    """The prescription's 7101 upload to the medical-insurance centre, once it went."""
+    return PrescriptionUpload.objects.filter(reference=reference).first()

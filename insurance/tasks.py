@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from insurance.services.claims import claim_adjudicate
+from insurance.services.claims import claim_adjudicate, claims_pay_out_approved
 from insurance.services.reconciliation import reconciliation_previous_day
 from insurance.services.settlement import settlements_refresh_pending
 
@@ -11,6 +11,12 @@ from insurance.services.settlement import settlements_refresh_pending
 def adjudicate_claim(claim_id: int) -> str:
     # A claim already adjudicated is returned as it is: a redelivered task does nothing twice.
     return claim_adjudicate(claim_id=claim_id).status
+
+
+@shared_task(acks_late=True)
+def pay_out_approved_claims() -> int:
+    # A claim already paid is not approved any more: a redelivered run pays nothing twice.
+    return claims_pay_out_approved()
 
 
 @shared_task(acks_late=True)

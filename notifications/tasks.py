@@ -8,6 +8,7 @@ from notifications.services import (
     notification_deliver,
     notification_deliveries_give_up,
     notification_deliveries_stuck_fail,
+    scheduled_notifications_dispatch,
 )
 
 MAX_RETRIES = 5
@@ -30,3 +31,21 @@ def deliver_notification(self, notification_id: int) -> int:  # type: ignore[no-
 @shared_task
 def fail_stuck_deliveries() -> int:
     return notification_deliveries_stuck_fail()
+
+
+@shared_task(acks_late=True)
+def deliver_notifications(notification_ids: list[int]) -> int:
+    """The deliveries of a batch of notifications; one that fails goes on alone, with retries."""
+    sent = 0
+    for notification_id in notification_ids:
+        try:
+            sent += notification_deliver(notification_id=notification_id)
+        except Exception:
+            deliver_notification.apply_async((notification_id,), countdown=30)
+    return sent
+
+
+# Beat sends this every minute; a second one while the first still runs claims other rows.
+@shared_task(acks_late=True)
+def dispatch_due_notifications(batch_size: int = 1000) -> int:
+    return scheduled_notifications_dispatch(batch_size=batch_size)

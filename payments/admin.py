@@ -2,7 +2,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from core.exceptions import DomainError
-from payments.models import Payment, PaymentCallback, Refund
+from payments.models import Payment, PaymentCallback, Payout, Refund
 from payments.services import payment_refund
 
 
@@ -87,6 +87,21 @@ class PaymentCallbackAdmin(admin.ModelAdmin):
     list_filter = ["provider", "outcome", "reported_status"]
     search_fields = ["event_id", "payment__token"]
     readonly_fields = [f.name for f in PaymentCallback._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Payout)
+class PayoutAdmin(admin.ModelAdmin):
+    list_display = ["id", "purpose", "reference", "payee", "amount", "status", "attempts"]
+    list_filter = ["status", "purpose", "provider"]
+    search_fields = ["reference", "provider_payout_id", "payee__email"]
+    date_hierarchy = "created_at"
+    readonly_fields = [f.name for f in Payout._meta.fields]
 
     def has_add_permission(self, request):
         return False

@@ -169,3 +169,49 @@ class Refund(models.Model):
 
     def __str__(self) -> str:
         return f"¥{self.amount} ({self.get_status_display()})"
+
+
+class Payout(models.Model):
+    """Money we send to a payee, e.g. an approved insurance claim reimbursed to the patient.
+    One per purpose and reference, so the same thing is never paid out twice; a failed payout
+    is submitted again, not created again."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
+
+    payee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="payouts",
+        verbose_name=_("payee"),
+    )
+    purpose = models.CharField(_("purpose"), max_length=32)
+    reference = models.CharField(_("reference"), max_length=64)
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    currency = models.CharField(_("currency"), max_length=3, default="CNY")
+    amount = models.DecimalField(_("amount"), max_digits=10, decimal_places=2)
+    provider = models.CharField(_("provider"), max_length=32)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
+    )
+    provider_payout_id = models.CharField(_("provider payout id"), max_length=64, blank=True)
+    failure_reason = models.CharField(_("failure reason"), max_length=200, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("payout")
+        verbose_name_plural = _("payouts")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payout_amount_positive"),
+            models.UniqueConstraint(
+                fields=["purpose", "reference"], name="payout_one_per_purpose_reference"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.purpose}:{self.reference} ¥{self.amount} ({self.get_status_display()})"

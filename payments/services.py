@@ -13,8 +13,9 @@ from django.utils.translation import gettext_lazy as _
 
 from core.actors import payment_system_actor
 from core.exceptions import Conflict, DomainError, NotFound
+from core.outbox import outbox_enqueue
 from payments import rules
-from payments.models import ZERO, Payment, PaymentCallback, Refund
+from payments.models import ZERO, Payment, PaymentCallback, Payout, Refund
 from payments.providers import get_provider
 from payments.providers.base import CallbackData, InvalidCallback, StartResult
 from payments.signals import payment_closed_unpaid, payment_succeeded
@@ -30,6 +31,8 @@ __all__ = [
     "payment_refund",
     "payment_sandbox_complete",
     "payment_start",
+    "payout_request",
+    "payout_submit",
     "refund_submit",
 ]
 
@@ -229,7 +232,7 @@ def payment_refund(
     )
     from payments.tasks import submit_refund
 
-    submit_refund.delay_on_commit(refund.pk)
+    outbox_enqueue(submit_refund, refund_id=refund.pk)
     return refund
 
 
@@ -263,3 +266,70 @@ def refund_submit(*, refund_id: int) -> Refund:
         "refund %s of payment %s failed: %s", refund.pk, refund.payment_id, refund.failure_reason
     )
     return refund
+
+
+@transaction.atomic
+def payout_request(
+    *,
+    payee: Any,
+    purpose: str,
+    reference: str,
+    amount: Decimal,
+    description: str = "",
+    provider: str | None = None,
+) -> Payout:
+    """The payout for `purpose` + `reference`, created once: asking again returns the same
+    one, so nothing is paid out twice (a failed one takes the amount asked for now)."""
+    from django.conf import settings
+
+    amount = _money(amount)
+    if amount <= 0:
+        raise DomainError(str(_("A payout is more than nothing.")), field="amount")
+    provider_name = provider or settings.PAYMENT_DEFAULT_PROVIDER
+    get_provider(provider_name)
+    payout, _created = Payout.objects.select_for_update().get_or_create(
+        purpose=purpose,
+        reference=str(reference),
+        defaults={
+            "payee": payee,
+            "amount": amount,
+            "description": description[:200],
+            "provider": provider_name,
+        },
+    )
+    if payout.status == Payout.Status.FAILED and payout.amount != amount:
+        # Nothing was sent: what is owed may have been decided again since.
+        payout.amount = amount
+        payout.save(update_fields=["amount"])
+    return payout
+
+
+def payout_submit(*, payout_id: int) -> Payout:
+    """Asks the gateway to send a pending or failed payout. Idempotent: a payout that
+    succeeded is left alone."""
+    with transaction.atomic():
+        payout = Payout.objects.select_for_update().get(pk=payout_id)
+        if payout.status == Payout.Status.SUCCEEDED:
+            return payout
+        result = get_provider(payout.provider).payout(payout)
+        payout.attempts += 1
+        payout.completed_at = timezone.now()
+        if result.succeeded:
+            payout.status = Payout.Status.SUCCEEDED
+            payout.provider_payout_id = result.provider_payout_id
+            payout.failure_reason = ""
+        else:
+            payout.status = Payout.Status.FAILED
+            payout.failure_reason = result.failure_reason[:200]
+        payout.save(
+            update_fields=[
+                "status",
+                "provider_payout_id",
+                "failure_reason",
+                "attempts",
+                "completed_at",
+            ]
+        )
+    if payout.status == Payout.Status.FAILED:
+        logger.error("payout %s failed: %s", payout.pk, payout.failure_reason)
+    return payout

@@ -6,8 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -17,6 +20,12 @@ from pharmacy.models import (
     Batch,
     Category,
     DispensedPack,
+    MedicineBox,
+    MedicineBoxItem,
+    MedicineBoxLot,
+    MedicineBoxMovement,
+    MedicineBoxRestockTask,
+    MedicineBoxRestockTaskEvent,
     Order,
     OrderEvent,
     OrderLine,
@@ -31,7 +40,7 @@ from pharmacy.models import (
 
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
-    list_display = ["name_zh", "name_en", "slug", "parent", "position", "is_active"]
+    list_display = ["name_zh", "name_en", "slug", "parent", "illustration", "position", "is_active"]
     list_filter = ["is_active", "parent"]
     search_fields = ["name_zh", "name_en", "slug"]
     prepopulated_fields = {"slug": ["name_en"]}
@@ -215,8 +224,14 @@ class OrderEventInline(admin.TabularInline):
 @admin.register(Order)
 class OrderAdmin(SimpleHistoryAdmin):
     list_display = ["number", "account", "status", "patient_due", "delivery_method", "created_at"]
-    list_filter = ["status", "delivery_method", "requires_dispensing", "created_at"]
-    search_fields = ["number", "account__email", "recipient_name", "recipient_phone"]
+    list_filter = ["status", "delivery_method", "requires_dispensing", "medicine_box", "created_at"]
+    search_fields = [
+        "number",
+        "account__email",
+        "recipient_name",
+        "recipient_phone",
+        "medicine_box__code",
+    ]
     list_select_related = ["account"]
     date_hierarchy = "created_at"
     inlines = [OrderLineInline, OrderEventInline]
@@ -316,3 +331,196 @@ class ShipmentAdmin(SimpleHistoryAdmin):
     def poll_now(self, request: HttpRequest, queryset: QuerySet) -> None:
         for shipment in queryset:
             services.shipment_poll(shipment_id=shipment.pk)
+
+
+# --- medicine boxes ----------------------------------------------------------------------------
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Ledgers and traceability rows: written by the services only."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+def _restock_items(request: HttpRequest, item_ids: list[int]) -> None:
+    placed = withdrawn = 0
+    for item_id in item_ids:
+        try:
+            done = services.medicine_box_restock(item_id=item_id, actor=request.user)
+        except DomainError as error:
+            messages.warning(request, error.message)
+            continue
+        placed, withdrawn = placed + done.placed, withdrawn + done.withdrawn
+    messages.success(
+        request,
+        _("%(placed)s packs placed in boxes, %(withdrawn)s taken back to the pharmacy.")
+        % {"placed": placed, "withdrawn": withdrawn},
+    )
+
+
+def _with_sellable(queryset: QuerySet) -> QuerySet:
+    today = timezone.localdate()
+    return queryset.annotate(
+        on_hand=Coalesce(Sum("lots__quantity", filter=Q(lots__batch__expiry_date__gte=today)), 0)
+    ).annotate(sellable=F("on_hand") - F("reserved"))
+
+
+class MedicineBoxItemInline(admin.TabularInline):
+    model = MedicineBoxItem
+    extra = 0
+    fields = ["product", "par_level", "reorder_level", "reserved", "is_active"]
+    readonly_fields = ["reserved"]
+    autocomplete_fields = ["product"]
+    show_change_link = True
+    can_delete = False
+
+
+@admin.register(MedicineBox)
+class MedicineBoxAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "code", "partner", "site", "city", "location", "is_active"]
+    list_filter = ["is_active", "site", "city"]
+    search_fields = ["code", "name", "partner", "location"]
+    readonly_fields = ["scan_link"]
+    inlines = [MedicineBoxItemInline]
+    actions = ["restock_boxes", "review_boxes"]
+
+    @admin.display(description=_("page the QR code opens"))
+    def scan_link(self, obj: MedicineBox) -> str:
+        return reverse("pharmacy:medicine-box", args=[obj.code]) if obj.pk else ""
+
+    @admin.action(description=_("Restock every item of these boxes"))
+    def restock_boxes(self, request: HttpRequest, queryset: QuerySet) -> None:
+        ids = MedicineBoxItem.objects.filter(box__in=queryset, is_active=True).order_by("pk")
+        _restock_items(request, list(ids.values_list("pk", flat=True)))
+
+    @admin.action(description=_("Check for low stock and lots near expiry"))
+    def review_boxes(self, request: HttpRequest, queryset: QuerySet) -> None:
+        raised = services.medicine_boxes_review(box_ids=queryset.values_list("pk", flat=True))
+        messages.success(request, _("%(count)s restock tasks raised.") % {"count": raised})
+
+
+class MedicineBoxLotInline(admin.TabularInline):
+    model = MedicineBoxLot
+    extra = 0
+    fields = readonly_fields = ("batch", "quantity", "quantity_placed", "placed_at")
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(MedicineBoxItem)
+class MedicineBoxItemAdmin(admin.ModelAdmin):
+    list_display = ["product", "box", "par_level", "reorder_level", "sellable", "reserved"]
+    list_filter = ["is_active", "box__site", "box"]
+    search_fields = [
+        "product__name_zh",
+        "product__name_en",
+        "product__sku",
+        "box__code",
+        "box__name",
+    ]
+    list_select_related = ["product", "box"]
+    autocomplete_fields = ["product"]
+    readonly_fields = ["reserved"]
+    inlines = [MedicineBoxLotInline]
+    actions = ["restock"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return _with_sellable(super().get_queryset(request))
+
+    @admin.display(description=_("packs to sell"), ordering="sellable")
+    def sellable(self, obj: Any) -> int:
+        return max(int(getattr(obj, "sellable", 0)), 0)
+
+    @admin.action(description=_("Restock from the pharmacy"))
+    def restock(self, request: HttpRequest, queryset: QuerySet) -> None:
+        _restock_items(request, list(queryset.order_by("pk").values_list("pk", flat=True)))
+
+
+@admin.register(MedicineBoxLot)
+class MedicineBoxLotAdmin(ReadOnlyAdmin):
+    """A recall searches here by lot number: which boxes hold packs of it."""
+
+    list_display = ["lot_number", "expiry_date", "product", "box", "quantity", "quantity_placed"]
+    list_filter = ["item__box", "batch__expiry_date"]
+    search_fields = [
+        "batch__lot_number",
+        "item__box__code",
+        "item__box__name",
+        "item__product__name_zh",
+    ]
+    list_select_related = ["batch", "item__box", "item__product"]
+
+    @admin.display(description=_("lot number"), ordering="batch__lot_number")
+    def lot_number(self, obj: MedicineBoxLot) -> str:
+        return obj.batch.lot_number
+
+    @admin.display(description=_("expiry date"), ordering="batch__expiry_date")
+    def expiry_date(self, obj: MedicineBoxLot) -> Any:
+        return obj.batch.expiry_date
+
+    @admin.display(description=_("product"))
+    def product(self, obj: MedicineBoxLot) -> Any:
+        return obj.item.product
+
+    @admin.display(description=_("box"), ordering="item__box")
+    def box(self, obj: MedicineBoxLot) -> Any:
+        return obj.item.box
+
+
+@admin.register(MedicineBoxMovement)
+class MedicineBoxMovementAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "box", "kind", "quantity", "lot", "order", "actor"]
+    list_filter = ["kind", "box"]
+    search_fields = ["box__code", "box__name", "lot__batch__lot_number", "order__number"]
+    list_select_related = ["box", "lot__batch", "order", "actor"]
+
+
+class MedicineBoxRestockTaskEventInline(admin.TabularInline):
+    model = MedicineBoxRestockTaskEvent
+    extra = 0
+    fields = readonly_fields = ("created_at", "from_status", "to_status", "actor", "note")
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(MedicineBoxRestockTask)
+class MedicineBoxRestockTaskAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "box", "item", "reason", "status", "detail", "closed_at"]
+    list_filter = ["status", "reason", "box__site", "box"]
+    search_fields = ["box__code", "box__name", "box__partner", "item__product__name_zh"]
+    list_select_related = ["box", "item__product", "item__box"]
+    readonly_fields = ["box", "item", "reason", "status", "detail", "created_at", "closed_at"]
+    inlines = [MedicineBoxRestockTaskEventInline]
+    actions = ["restock", "cancel"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.action(description=_("Restock now"))
+    def restock(self, request: HttpRequest, queryset: QuerySet) -> None:
+        open_tasks = queryset.filter(status=MedicineBoxRestockTask.Status.OPEN)
+        # One restock per item serves all of its open tasks.
+        _restock_items(request, sorted(set(open_tasks.values_list("item_id", flat=True))))
+
+    @admin.action(description=_("Cancel the task"))
+    def cancel(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for task_id in queryset.filter(status=MedicineBoxRestockTask.Status.OPEN).values_list(
+            "pk", flat=True
+        ):
+            services.medicine_box_restock_task_cancel(
+                task_id=task_id, actor=request.user, note="cancelled in the admin"
+            )

@@ -5,14 +5,23 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
 
-from hospital.prescriptions.models import FormularyDrug
-from pharmacy.models import Batch, Category, Product
+from accounts.demo import DEMO_PATIENT_EMAIL, DEMO_PHARMACIST_EMAIL
+from accounts.models import User
+from hospital.prescriptions.models import FormularyDrug, Prescription, PrescriptionItem
+from pharmacy.demo_boxes import seed_medicine_boxes
+from pharmacy.demo_orders import demo_order_paid, seed_order_demo
+from pharmacy.models import Batch, Category, Order, OrderLine, Product, Shipment
+from pharmacy.models.catalog import Illustration
 from pharmacy.services import batch_receive, batches_expire_due
+from pharmacy.services.cart import cart_line_add
+from pharmacy.services.delivery import shipment_create, shipment_poll
+from pharmacy.services.orders import order_dispense
 
 DRUG_CATEGORIES = {
     # ATC anatomical main group → (slug, 中文, English)
@@ -40,6 +49,22 @@ DEVICE_CATEGORIES = {
     "respiratory": ("respiratory-devices", "呼吸护理设备", "Respiratory care devices"),
 }
 HEALTH_CATEGORY = ("nutrition", "营养保健", "Nutrition")
+# The drawing each demo category's products are shown with until they have photos; the other
+# medicine categories take their parent's tablets.
+CATEGORY_ILLUSTRATIONS = {
+    "medicines": Illustration.TABLETS,
+    "devices": Illustration.DEVICE,
+    "digestive-metabolism": Illustration.CAPSULES,
+    "anti-infectives": Illustration.CAPSULES,
+    "dermatology": Illustration.TOPICAL,
+    "eyes-ears": Illustration.DROPS,
+    "respiratory": Illustration.INHALER,
+    "thermometers": Illustration.THERMOMETER,
+    "masks-protection": Illustration.MASK,
+    "wound-care": Illustration.DRESSING,
+    "respiratory-devices": Illustration.INHALER,
+    "nutrition": Illustration.SUPPLEMENT,
+}
 
 MANUFACTURERS = [
     ("华润三九", "华润三九医药股份有限公司"),
@@ -53,6 +78,8 @@ MANUFACTURERS = [
     ("华北制药", "华北制药股份有限公司"),
     ("东阳光", "宜昌东阳光长江药业股份有限公司"),
 ]
+INGREDIENT_NAME = re.compile(r"[A-Za-z][A-Za-z -]*?\s(?=\d)")
+
 PACK_UNITS_ZH = {
     "tablets": "片",
     "capsules": "粒",
@@ -432,6 +459,10 @@ def _categories() -> dict[str, Category]:
     found["health"], _created = Category.objects.get_or_create(
         slug=slug, defaults={"name_zh": zh, "name_en": en, "position": 2}
     )
+    # Set on demo databases seeded before categories had illustrations too; one an operator
+    # chose is kept.
+    for slug, illustration in CATEGORY_ILLUSTRATIONS.items():
+        Category.objects.filter(slug=slug, illustration="").update(illustration=illustration)
     return found
 
 
@@ -444,7 +475,10 @@ def _drug_price(drug: FormularyDrug) -> Decimal:
 def _drug_product(drug: FormularyDrug, category: Category) -> Product:
     brand, manufacturer = MANUFACTURERS[_digest(drug.code) % len(MANUFACTURERS)]
     unit = PACK_UNITS_ZH.get(drug.pack_unit, drug.pack_unit)
-    pack = f"{drug.strength}×{drug.pack_size}{unit}/盒" if drug.pack_size else f"{drug.strength}/盒"
+    # A combination's strength names its ingredients in English ("amoxicillin 500 mg/clavulanic
+    # acid 125 mg"); the Chinese pack text keeps the amounts only, as a Chinese box prints them.
+    strength = INGREDIENT_NAME.sub("", drug.strength)
+    pack = f"{strength}×{drug.pack_size}{unit}/盒" if drug.pack_size else f"{strength}/盒"
     kind_letter = "Z" if drug.atc_code.startswith("V") else "H"
     approval = f"国药准字{kind_letter}{20000000 + _digest(drug.code) % 9999999:08d}"
     # Description, indications, dosage and leaflet stay empty: the shop writes them from the
@@ -533,7 +567,10 @@ def seed_demo_data(*, stdout: Any) -> None:
             created += 1
         _stock(product, today)
     _one_expired_batch(today)
+    _delivered_demo_order(stdout)
     stdout.write(f"pharmacy: {created} products created, {Product.objects.count()} in the catalog")
+    seed_order_demo(stdout=stdout)
+    seed_medicine_boxes(stdout=stdout)
 
 
 def _one_expired_batch(today: dt.date) -> None:
@@ -550,3 +587,58 @@ def _one_expired_batch(today: dt.date) -> None:
     )
     Product.objects.filter(pk=product.pk).update(stock_on_hand=product.stock_on_hand + 12)
     batches_expire_due(product_ids=[product.pk])
+
+
+def _delivered_demo_order(stdout: Any) -> None:
+    """The demo patient's approved amlodipine bought, dispensed and delivered through the shop's
+    own services, so the medication schedule starts from a real delivery. The same-city parcel
+    is shown as having left this morning (its waybill dated back): the simulated courier then
+    reports it delivered, and today's doses are on the patient's page."""
+    item = (
+        PrescriptionItem.objects.filter(
+            prescription__patient__account__email=DEMO_PATIENT_EMAIL,
+            prescription__status=Prescription.Status.APPROVED,
+            drug__code="amlodipine-5mg-tab",
+        )
+        .select_related("prescription__patient__account", "drug")
+        .first()
+    )
+    pharmacist = User.objects.filter(email=DEMO_PHARMACIST_EMAIL).first()
+    if item is None or pharmacist is None:
+        return
+    if OrderLine.objects.filter(prescription_item=item).exists():
+        return
+    product = Product.objects.filter(sku=f"DRG-{item.drug.code}"[:40]).first()
+    if product is None or item.purchased_packs >= item.quantity_packs:
+        return
+    patient = item.prescription.patient
+    account = patient.account
+    cart_line_add(
+        account=account,
+        patient_id=patient.pk,
+        product_id=product.pk,
+        quantity=1,
+        prescription_item_id=item.pk,
+        rx_notice_confirmed=True,
+    )
+    order = demo_order_paid(
+        account, patient, delivery_method=Order.DeliveryMethod.INSTANT, address="朝阳区建国路 88 号"
+    )
+    codes = {
+        line.pk: [
+            f"8{int(hashlib.sha256(f'demo-{line.pk}-{n}'.encode()).hexdigest()[:12], 16):019d}"
+            for n in range(line.quantity)
+        ]
+        for line in order.lines.filter(is_prescription=True)
+    }
+    order_dispense(order_id=order.pk, pharmacist=pharmacist, traceability_codes=codes)
+    shipment = shipment_create(order_id=order.pk)
+    if shipment is None:
+        return
+    now = timezone.now()
+    left_at = timezone.localtime(now).replace(hour=6, minute=30, second=0, microsecond=0)
+    if left_at > now - dt.timedelta(hours=1):
+        left_at = now - dt.timedelta(hours=1)
+    Shipment.objects.filter(pk=shipment.pk).update(created_at=left_at)
+    shipment_poll(shipment_id=shipment.pk)
+    stdout.write(f"  delivered demo order {order.number}: the medication schedule has started")

@@ -82,6 +82,28 @@ class CheckoutForm(forms.Form):
     address = forms.CharField(label=gettext_lazy("Address"), max_length=200)
 
 
+class MedicineBoxOrderForm(forms.Form):
+    product = forms.TypedChoiceField(
+        label=gettext_lazy("Medicine"), coerce=int, widget=forms.RadioSelect
+    )
+    quantity = forms.IntegerField(label=gettext_lazy("Packs"), min_value=1, max_value=99, initial=1)
+    patient = forms.TypedChoiceField(label=gettext_lazy("For"), coerce=int)
+
+    def __init__(self, *args: Any, items: list, patients: list, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.TypedChoiceField, self.fields["product"]).choices = [
+            (
+                item.product_id,
+                f"{item.product.name} {item.product.pack_description} · ¥{item.product.price}",
+            )
+            for item in items
+            if item.sellable > 0
+        ]
+        cast(forms.TypedChoiceField, self.fields["patient"]).choices = [
+            (p.pk, p.real_name) for p in patients
+        ]
+
+
 class ComplaintForm(forms.Form):
     text = forms.CharField(
         label=gettext_lazy("What is wrong with the goods"),
@@ -156,6 +178,44 @@ def product_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "rx_notice": RX_NOTICE,
         },
     )
+
+
+def medicine_box(request: HttpRequest, code: str) -> HttpResponse:
+    """The page a box's QR code opens: what the box has, and buying one item from it."""
+    try:
+        box = selectors.medicine_box_get(code=code)
+    except DomainError as error:
+        raise Http404 from error
+    user = request.user
+    patients = list(patient_profile_list(account=user)) if user.is_authenticated else []
+    items = box.items_for_sale  # type: ignore[attr-defined]
+    form = MedicineBoxOrderForm(items=items, patients=patients)
+    if request.method == "POST":
+        if not user.is_authenticated:
+            return redirect(f"/accounts/login/?next={request.path}")
+        form = MedicineBoxOrderForm(request.POST, items=items, patients=patients)
+        if form.is_valid():
+            try:
+                order = services.medicine_box_order_create(
+                    account=user,
+                    box_code=box.code,
+                    product_id=form.cleaned_data["product"],
+                    quantity=form.cleaned_data["quantity"],
+                    patient_id=form.cleaned_data["patient"],
+                )
+            except DomainError as error:
+                _refuse(request, error)
+            else:
+                return redirect("pharmacy:order-detail", pk=order.pk)
+    return render(
+        request,
+        "pharmacy/medicine_box.html",
+        {"box": box, "items": items, "form": form, "pay_minutes": _box_pay_minutes()},
+    )
+
+
+def _box_pay_minutes() -> int:
+    return int(figure("BOX_PAYMENT_WINDOW").total_seconds() // 60)
 
 
 @login_required

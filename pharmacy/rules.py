@@ -47,6 +47,11 @@ DEFAULTS: dict[str, Any] = {
     "INSURANCE_PROVIDER_LEVEL": "",
     # Non-drug items may be returned this many days after delivery.
     "RETURN_WINDOW_DAYS": 7,
+    # Medicine boxes: the buyer stands at the box, so an unpaid box order lets its packs go
+    # sooner; lots expiring within BOX_NEAR_EXPIRY_DAYS raise a restock task (they are swapped
+    # for fresher ones) and are never placed in a box.
+    "BOX_PAYMENT_WINDOW": timedelta(minutes=5),
+    "BOX_NEAR_EXPIRY_DAYS": 30,
 }
 
 # Shown on every prescription product, and confirmed by the buyer before it goes in the cart.

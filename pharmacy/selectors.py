@@ -5,7 +5,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import F, Prefetch, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce, NullIf
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.exceptions import NotFound
@@ -18,6 +20,9 @@ from pharmacy.models import (
     CartLine,
     Category,
     DispensedPack,
+    MedicineBox,
+    MedicineBoxItem,
+    MedicineBoxLot,
     Order,
     OrderEvent,
     OrderLine,
@@ -90,14 +95,20 @@ def product_list(*, q: str = "", category: str = "", rx: bool | None = None) -> 
     if rx is not None:
         products = products.filter(is_prescription=rx)
     return products.values(
-        *PRODUCT_LIST_FIELDS, stock_available=F("stock_on_hand") - F("stock_reserved")
+        *PRODUCT_LIST_FIELDS,
+        stock_available=F("stock_on_hand") - F("stock_reserved"),
+        illustration=Coalesce(
+            NullIf(F("category__illustration"), Value("")),
+            NullIf(F("category__parent__illustration"), Value("")),
+            Value(""),
+        ),
     ).order_by("id")
 
 
 def product_get(*, product_id: int) -> Product:
     product = (
         Product.objects.listed()
-        .select_related("category", "drug")
+        .select_related("category__parent", "drug")
         .prefetch_related("images")
         .filter(pk=product_id)
         .first()
@@ -144,8 +155,19 @@ def order_list(*, account: Any, status: str = "") -> QuerySet[Order]:
     return orders.order_by("-id")
 
 
+def order_check_own(*, account: Any, order_id: int) -> None:
+    """Another account's order is a 404, checked before a request's body is read."""
+    if not Order.objects.filter(pk=order_id, account_id=account.pk).exists():
+        raise NotFound(_("No such order."))
+
+
+def cart_line_check_own(*, account: Any, line_id: int) -> None:
+    if not CartLine.objects.filter(pk=line_id, account_id=account.pk).exists():
+        raise NotFound(_("No such cart line."))
+
+
 def _order_detail_queryset() -> QuerySet[Order]:
-    return Order.objects.select_related("shipment", "payment").prefetch_related(
+    return Order.objects.select_related("shipment", "payment", "medicine_box").prefetch_related(
         Prefetch(
             "lines",
             queryset=OrderLine.objects.select_related(
@@ -227,4 +249,38 @@ def dispensing_queue() -> QuerySet[Order]:
             )
         )
         .order_by("paid_at", "id")
+    )
+
+
+# --- medicine boxes ----------------------------------------------------------------------------
+
+
+def medicine_box_get(*, code: str) -> MedicineBox:
+    """A selling box by its printed code, with the products it carries and what each has left
+    to sell (`sellable`: packs of unexpired lots not held by unpaid orders), in two queries."""
+    box = MedicineBox.objects.filter(code=code, is_active=True).first()
+    if box is None:
+        raise NotFound(_("No such medicine box."))
+    today = timezone.localdate()
+    items = (
+        MedicineBoxItem.objects.filter(box=box, is_active=True, product__is_active=True)
+        .select_related("product", "product__category__parent")
+        .annotate(
+            on_hand=Coalesce(
+                Sum("lots__quantity", filter=Q(lots__batch__expiry_date__gte=today)), 0
+            )
+        )
+        .annotate(sellable=F("on_hand") - F("reserved"))
+        .order_by("product__name_zh", "pk")
+    )
+    box.items_for_sale = [item for item in items if not item.product.is_prescription]  # type: ignore[attr-defined]
+    return box
+
+
+def lot_recall_locations(*, lot_number: str) -> list[MedicineBoxLot]:
+    """A recall of a lot: every medicine box still holding packs of it."""
+    return list(
+        MedicineBoxLot.objects.select_related("item__box", "item__product", "batch")
+        .filter(batch__lot_number=lot_number, quantity__gt=0)
+        .order_by("item__box_id", "pk")
     )

@@ -16,6 +16,8 @@ def review_batch_expiry() -> dict[str, int]:
     return {
         "expired": services.batches_expire_due(),
         "flagged": services.batches_flag_near_expiry(),
+        # Lots in medicine boxes age with the rest: the same scan raises their restock tasks.
+        "box_restock_tasks": services.medicine_boxes_review(),
     }
 
 

@@ -18,6 +18,8 @@ urlpatterns = [
         pages.cart_fill_from_prescription,
         name="cart-from-prescription",
     ),
+    # Printed as the QR code on each medicine box: keep it short and stable.
+    path("box/<slug:code>/", pages.medicine_box, name="medicine-box"),
     path("pharmacist/dispensing/", pages.dispensing_queue, name="dispensing-queue"),
     path("pharmacist/dispensing/<int:pk>/", pages.dispense, name="dispense"),
 ]

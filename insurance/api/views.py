@@ -176,6 +176,8 @@ class ClaimDocumentCreateApi(APIView):
         tags=CLAIMS,
     )
     def post(self, request: Request, id: int) -> Response:
+        # Another patient's claim is a 404 whatever the upload.
+        selectors.claim_get(user=request.user, claim_id=id)
         data = s.ClaimDocumentInput(data=request.data)
         data.is_valid(raise_exception=True)
         document = services.claim_document_add(

@@ -48,17 +48,18 @@ class LineDetail:
 
 @dataclass(frozen=True)
 class SettleRequest:
-    """2206 / 2207 input."""
+    """2206 / 2207 and 6201 / 6202 input."""
 
     psn_no: str
     mdtrt_id: str  # our expense reference
     provider_level: str
     fee_lines: tuple[FeeLine, ...]
+    pay_ord_id: str = ""  # 6202: the payment order 6201 opened
 
 
 @dataclass(frozen=True)
 class SettleAnswer:
-    """2206 / 2207 output. medfee_sumamt == hifp_pay + acct_pay + psn_cash_pay."""
+    """2206 / 2207 and 6201 / 6202 output. medfee_sumamt == hifp_pay + acct_pay + psn_cash_pay."""
 
     medfee_sumamt: int
     fulamt_ownpay_amt: int
@@ -69,7 +70,8 @@ class SettleAnswer:
     psn_cash_pay: int
     balc: int  # personal account balance after
     details: tuple[LineDetail, ...]
-    setl_id: str = ""  # 2207 only
+    setl_id: str = ""  # 2207 and 6202 only
+    pay_ord_id: str = ""  # 6201: the payment order the patient then pays
     confirmed: bool = True  # False: a "success" the centre has not confirmed
 
 
@@ -146,7 +148,7 @@ class Gateway(Protocol):
 
     def reverse(self, *, setl_id: str) -> QueryAnswer: ...  # 2601
 
-    def upload_fees(self, request: SettleRequest) -> str: ...  # 6201
+    def upload_fees(self, request: SettleRequest) -> SettleAnswer: ...  # 6201
 
     def payment_order(self, request: SettleRequest) -> SettleAnswer: ...  # 6202
 

@@ -204,15 +204,18 @@ class Simulator:
     def reverse(self, *, setl_id: str) -> QueryAnswer:
         return _undo(setl_id, CentreSettlement.Status.REVERSED)
 
-    def upload_fees(self, request: SettleRequest) -> str:
-        _insured(request.psn_no)
-        return f"PAYORD{uuid.uuid4().hex[:16].upper()}"
+    def upload_fees(self, request: SettleRequest) -> SettleAnswer:
+        # The mobile-payment chain's quote: the split, and the payment order it opens.
+        answer = self.pre_settle(request)
+        return replace(answer, pay_ord_id=f"PAYORD{uuid.uuid4().hex[:16].upper()}")
 
     def payment_order(self, request: SettleRequest) -> SettleAnswer:
-        return self.settle(request)
+        if not request.pay_ord_id:
+            raise DomainError("6202 needs the payment order 6201 opened.", field="pay_ord_id")
+        return replace(self.settle(request), pay_ord_id=request.pay_ord_id)
 
     def refund(self, *, setl_id: str) -> QueryAnswer:
-        return self.reverse(setl_id=setl_id)
+        return _undo(setl_id, CentreSettlement.Status.REFUNDED)
 
     def query(self, *, setl_id: str) -> QueryAnswer:
         return _status(setl_id)

@@ -4,8 +4,12 @@ from insurance.services.claims import (
     claim_adjudicate,
     claim_decide,
     claim_document_add,
+    claim_pay_out,
+    claim_readjudicate,
+    claim_return_to_queue,
     claim_submit,
     claim_take_next,
+    claims_pay_out_approved,
 )
 from insurance.services.policies import policy_add
 from insurance.services.settlement import (
@@ -20,8 +24,12 @@ __all__ = [
     "claim_adjudicate",
     "claim_decide",
     "claim_document_add",
+    "claim_pay_out",
+    "claim_readjudicate",
+    "claim_return_to_queue",
     "claim_submit",
     "claim_take_next",
+    "claims_pay_out_approved",
     "policy_add",
     "settlement_confirm",
     "settlement_quote",

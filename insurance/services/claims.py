@@ -6,14 +6,18 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import access_log_record
+from core.bulk import rows_update
 from core.exceptions import Conflict, DomainError, InvalidTransition, NotAllowed, NotFound
+from core.outbox import outbox_enqueue
 from core.uploads import JPEG, PDF, PNG, upload_content_type
 from insurance import selectors
 from insurance.adjudication import Adjudication, ClaimLine
@@ -101,7 +105,7 @@ def claim_submit(
     )
     from insurance.tasks import adjudicate_claim
 
-    adjudicate_claim.delay_on_commit(claim.pk)
+    outbox_enqueue(adjudicate_claim, claim_id=claim.pk)
     return claim
 
 
@@ -148,15 +152,26 @@ def expense_fingerprint(lines: list[ClaimLine]) -> str:
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
-def _suspected_duplicate(claim: Claim) -> bool:
-    # The same lines under another reference, on any of the patient's policies: a receipt
-    # claimed again under a new number, or on a second plan for the same share.
-    return (
-        Claim.objects.filter(patient_id=claim.patient_id, fingerprint=claim.fingerprint)
-        .exclude(pk=claim.pk)
+def _locked_claim(claim_id: int) -> Claim:
+    """The claim and its policy, locked for what is about to change it; with whether the same
+    lines were claimed already (`has_duplicate`): under another reference, on any of the
+    patient's policies, as a receipt claimed again under a new number, or on a second plan for
+    the same share."""
+    others = (
+        Claim.objects.filter(patient_id=OuterRef("patient_id"), fingerprint=OuterRef("fingerprint"))
+        .exclude(pk=OuterRef("pk"))
         .exclude(status=S.DENIED)
-        .exists()
     )
+    claim = (
+        Claim.objects.select_for_update(no_key=True, of=("self", "policy"))
+        .select_related("policy__plan", "patient")
+        .annotate(has_duplicate=Exists(others))
+        .filter(pk=claim_id)
+        .first()
+    )
+    if claim is None:
+        raise NotFound(_("Claim not found."))
+    return claim
 
 
 def _review_reason(claim: Claim, coverage: Coverage, proposed: int) -> str:
@@ -168,7 +183,7 @@ def _review_reason(claim: Claim, coverage: Coverage, proposed: int) -> str:
         return Claim.ReviewReason.OVER_THRESHOLD
     if claim.is_outside_receipt and not claim.documents.exists():
         return Claim.ReviewReason.MISSING_DOCUMENT
-    if _suspected_duplicate(claim):
+    if getattr(claim, "has_duplicate", False):
         return Claim.ReviewReason.SUSPECTED_DUPLICATE
     return ""
 
@@ -184,6 +199,7 @@ def _lock_coverage(claim: Claim, rows: list[ClaimLineRow]) -> Coverage:
         provider_level="",
         policies=_policies_of(claim.policy),
         lock=True,
+        policies_locked=True,
     )
 
 
@@ -215,14 +231,33 @@ def _approve(
     claim.status = S.APPROVED if approved > 0 else S.DENIED
 
 
+def _unapprove(claim: Claim, rows: list[ClaimLineRow]) -> None:
+    """Gives back to the policy's year what the decision moved: the exact reverse of
+    `_approve`, from the amounts the claim kept."""
+    if claim.policy.plan.is_social:
+        moves = Moves(social_deductible=claim.deductible_used_fen, social_pool=claim.approved_fen)
+    else:
+        moves = Moves(
+            commercial_deductible=claim.deductible_used_fen, commercial=claim.approved_fen
+        )
+    social, commercial = _policies_of(claim.policy)
+    move_years(
+        social_policy_id=social.pk if social else None,
+        commercial_policy_id=commercial.pk if commercial else None,
+        year=_service_date(rows).year,
+        moves=moves,
+        sign=-1,
+    )
+    claim.deductible_used_fen = claim.approved_fen = 0
+    claim.decided_at = None
+
+
 @transaction.atomic
 def claim_adjudicate(*, claim_id: int) -> Claim:
     """The rules' pass over a submitted claim: each line's proposed amount and reasons; then
     either manual review (over the plan's threshold, an outside receipt without documents, a
     suspected duplicate) or an automatic decision. Running it again does nothing twice."""
-    claim = (
-        Claim.objects.select_for_update(no_key=True).select_related("policy__plan").get(pk=claim_id)
-    )
+    claim = _locked_claim(claim_id)
     if claim.status != S.SUBMITTED:
         return claim
     rows = _rows(claim)
@@ -242,7 +277,7 @@ def claim_adjudicate(*, claim_id: int) -> Claim:
             row.decision = ClaimLineRow.Decision.APPROVE
             row.approved_fen = row.proposed_fen
         _approve(claim, rows, coverage, result, proposed)
-    ClaimLineRow.objects.bulk_update(rows, ["proposed_fen", "reasons", "decision", "approved_fen"])
+    rows_update(rows, ["proposed_fen", "reasons", "decision", "approved_fen"])
     claim.save(
         update_fields=[
             "status",
@@ -288,14 +323,7 @@ class LineDecision:
 def claim_decide(*, officer: Any, claim_id: int, decisions: list[LineDecision]) -> Claim:
     """The officer's decision on every line of a claim in review: approve what the rules
     propose, adjust to an amount with a reason, or deny with a reason."""
-    claim = (
-        Claim.objects.select_for_update(no_key=True)
-        .select_related("policy__plan")
-        .filter(pk=claim_id)
-        .first()
-    )
-    if claim is None:
-        raise NotFound(_("Claim not found."))
+    claim = _locked_claim(claim_id)
     if claim.status != S.IN_REVIEW:
         raise InvalidTransition(claim.status, "decide")
     if claim.assigned_to_id != officer.pk:
@@ -330,7 +358,7 @@ def claim_decide(*, officer: Any, claim_id: int, decisions: list[LineDecision]) 
     approved = sum(row.approved_fen for row in rows.values())
     _check_cap(claim, coverage, approved)
     _approve(claim, line_rows, coverage, result, approved)
-    ClaimLineRow.objects.bulk_update(rows.values(), ["decision", "approved_fen", "decision_note"])
+    rows_update(list(rows.values()), ["decision", "approved_fen", "decision_note"])
     claim.save(update_fields=["status", "approved_fen", "deductible_used_fen", "decided_at"])
     access_log_record(
         actor=officer,
@@ -359,3 +387,112 @@ def _check_cap(claim: Claim, coverage: Coverage, approved: int) -> None:
             % {"left": f"{max(cap - paid, 0) / 100:.2f}"},
             field="lines",
         )
+
+
+CLAIM_PAYOUT_PURPOSE = "insurance_claim"
+
+
+def claim_pay_out(*, claim_id: int) -> Claim:
+    """Reimburses an approved claim to the patient's account holder through the payments
+    app. The payout is asked for once per claim; a failed one is sent again by calling this
+    again. The claim is paid when the payout succeeded. Running it again does nothing twice."""
+    from payments.models import Payout
+    from payments.services import payout_request, payout_submit
+
+    with transaction.atomic():
+        claim = _locked_claim(claim_id)
+        if claim.status == S.PAID:
+            return claim
+        if claim.status != S.APPROVED:
+            raise InvalidTransition(claim.status, "pay out")
+        payout = payout_request(
+            payee=claim.patient.account,
+            purpose=CLAIM_PAYOUT_PURPOSE,
+            reference=str(claim.pk),
+            amount=Decimal(claim.approved_fen) / 100,
+            description=f"{claim.policy.plan.code} {claim.expense_reference}",
+        )
+        if claim.payout_id != payout.pk:
+            claim.payout = payout
+            claim.save(update_fields=["payout"])
+    payout = payout_submit(payout_id=payout.pk)
+    with transaction.atomic():
+        claim = _locked_claim(claim_id)
+        if payout.status == Payout.Status.SUCCEEDED and claim.status == S.APPROVED:
+            claim.status, claim.paid_at = S.PAID, payout.completed_at or timezone.now()
+            claim.save(update_fields=["status", "paid_at"])
+    return claim
+
+
+def claims_pay_out_approved() -> int:
+    """The day's payout run: every approved claim is reimbursed (a refused payout is tried
+    again). Each claim is its own transaction, so one refused payout stops none of the others.
+    Returns how many were paid."""
+    paid = 0
+    for claim_id in (
+        Claim.objects.filter(status=S.APPROVED)
+        .order_by("decided_at", "id")
+        .values_list("id", flat=True)
+    ):
+        paid += claim_pay_out(claim_id=claim_id).status == S.PAID
+    return paid
+
+
+@transaction.atomic
+def claim_return_to_queue(*, claim_id: int, actor: Any) -> Claim:
+    """Puts a claim back in the manual-review queue, untaken: a claim an officer took and
+    left, or one decided (approved or denied, not yet paid) that has to be looked at again.
+    A decision is undone exactly: the policy's year gets back what it moved."""
+    claim = _locked_claim(claim_id)
+    if claim.status == S.IN_REVIEW and claim.assigned_to_id is None:
+        return claim
+    if claim.status not in (S.IN_REVIEW, S.APPROVED, S.DENIED):
+        raise InvalidTransition(claim.status, "return to the review queue")
+    if claim.status == S.APPROVED and claim.payout_id is not None:
+        from payments.models import Payout
+
+        # A payout under way may still succeed: only one the gateway refused can be withdrawn.
+        if claim.payout and claim.payout.status != Payout.Status.FAILED:
+            raise InvalidTransition(claim.status, "return to the review queue")
+    rows = _rows(claim)
+    if claim.status in (S.APPROVED, S.DENIED):
+        _lock_coverage(claim, rows)  # the year rows move under their locks
+        _unapprove(claim, rows)
+        for row in rows:
+            row.decision, row.approved_fen, row.decision_note = ClaimLineRow.Decision.PENDING, 0, ""
+        ClaimLineRow.objects.bulk_update(rows, ["decision", "approved_fen", "decision_note"])
+    claim.status, claim.assigned_to, claim.assigned_at = S.IN_REVIEW, None, None
+    claim.save(
+        update_fields=[
+            "status",
+            "assigned_to",
+            "assigned_at",
+            "approved_fen",
+            "deductible_used_fen",
+            "decided_at",
+        ]
+    )
+    access_log_record(
+        actor=actor,
+        patient_id=claim.patient_id,
+        object_type="insurance.claim",
+        object_id=claim.pk,
+        action="update",
+        detail="returned to the review queue",
+    )
+    return claim
+
+
+@transaction.atomic
+def claim_readjudicate(*, claim_id: int) -> Claim:
+    """Runs the rules again over a claim not yet decided: one whose task never ran, or one in
+    review whose reason may have gone (the missing document has arrived). An officer's
+    taking of it is released; a decided claim is left as it is."""
+    claim = _locked_claim(claim_id)
+    if claim.status not in (S.SUBMITTED, S.IN_REVIEW):
+        raise InvalidTransition(claim.status, "run the rules again")
+    if claim.status == S.IN_REVIEW:
+        claim.status, claim.review_reason = S.SUBMITTED, ""
+        claim.assigned_to, claim.assigned_at = None, None
+        claim.save(update_fields=["status", "review_reason", "assigned_to", "assigned_at"])
+    return claim_adjudicate(claim_id=claim.pk)

@@ -61,14 +61,17 @@ def coverage_for(
     provider_level: str,
     policies: tuple[Policy | None, Policy | None] | None = None,
     lock: bool = False,
+    policies_locked: bool = False,
 ) -> Coverage:
+    """`lock` locks the years (and the policies, unless the caller holds them: `policies_locked`)
+    for a split about to move them."""
     if policies is None:
         in_force = selectors.policies_in_force(patient_id=patient_id, on=on)
         social = next((p for p in in_force if p.plan.is_social), None)
         commercial = next((p for p in in_force if not p.plan.is_social), None)
     else:
         social, commercial = policies
-    if lock:
+    if lock and not policies_locked:
         # Lock the policies in id order (the personal account balance lives on the social one)
         # so that two settlements never wait on each other in opposite orders. NO KEY UPDATE
         # queues settlements of the policy without blocking the inserts that only reference

@@ -13,7 +13,9 @@ What must hold, and what is reported when it does not:
   rest is what insurance never covers: a device, the shipping);
 - a payment refunded in full, or below what the patient's settled part was, has its
   settlements reversed;
-- a settlement reversed with a patient's part in cash has that part refunded.
+- a settlement reversed with a patient's part in cash has that part refunded;
+- the medical-insurance centre's totals of the day (3201: how many settlements, the fees, the
+  pool and the personal accounts) are ours for the settlements confirmed with it that day.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from insurance.gateway import DailyTotals, get_gateway
 from insurance.models import ReconciliationDifference, ReconciliationRun, Settlement
 from insurance.services.point_of_sale import to_fen
 from payments.models import Payment, Refund
@@ -204,6 +207,38 @@ def _compare(
     return differences
 
 
+@dataclass(frozen=True)
+class _CentreSide:
+    centre: DailyTotals
+    settlements: int
+    medfee_fen: int
+    hifp_fen: int
+    acct_fen: int
+
+    @property
+    def agrees(self) -> bool:
+        return (self.settlements, self.medfee_fen, self.hifp_fen, self.acct_fen) == (
+            self.centre.setl_count,
+            self.centre.medfee_sumamt,
+            self.centre.hifp_pay,
+            self.centre.acct_pay,
+        )
+
+
+def _centre_side(day: dt.date, confirmed: list[Settlement]) -> _CentreSide:
+    """The centre's day (3201) against the settlements it settled for us that day and that
+    still stand here. A settlement it settled that we still hold as pending, or one it undid
+    that we did not, shows as a difference."""
+    ours = [s for s in confirmed if s.setl_id and s.status == Settlement.Status.CONFIRMED]
+    return _CentreSide(
+        centre=get_gateway().daily_reconciliation(day=day),
+        settlements=len(ours),
+        medfee_fen=sum(s.billed_fen for s in ours),
+        hifp_fen=sum(s.social_pool_fen + s.social_chronic_fen for s in ours),
+        acct_fen=sum(s.account_fen for s in ours),
+    )
+
+
 @transaction.atomic
 def reconciliation_run(*, day: dt.date) -> ReconciliationRun:
     """Reconciles the day's settlements with the day's payments and refunds. Running a day
@@ -227,6 +262,16 @@ def reconciliation_run(*, day: dt.date) -> ReconciliationRun:
         .order_by("id")
     )
     differences = _compare(confirmed=confirmed, reversed_=reversed_, paid=paid, refunds=refunds)
+    centre = _centre_side(day, confirmed)
+    if not centre.agrees:
+        differences.append(
+            ReconciliationDifference(
+                kind=Kind.CENTRE_TOTALS_MISMATCH,
+                reference=f"3201:{day.isoformat()}",
+                settlement_covered_fen=centre.hifp_fen + centre.acct_fen,
+                payment_covered_fen=centre.centre.hifp_pay + centre.centre.acct_pay,
+            )
+        )
 
     # Lock the day's run, if any, so two runs of one day replace it one after the other.
     list(ReconciliationRun.objects.select_for_update().filter(day=day))
@@ -246,6 +291,14 @@ def reconciliation_run(*, day: dt.date) -> ReconciliationRun:
         refunds=len(refunds),
         refunds_fen=sum(to_fen(r.amount) for r in refunds),
         differences_count=len(differences),
+        centre_settlements=centre.centre.setl_count,
+        centre_medfee_fen=centre.centre.medfee_sumamt,
+        centre_hifp_fen=centre.centre.hifp_pay,
+        centre_acct_fen=centre.centre.acct_pay,
+        social_settlements=centre.settlements,
+        social_medfee_fen=centre.medfee_fen,
+        social_hifp_fen=centre.hifp_fen,
+        social_acct_fen=centre.acct_fen,
     )
     for difference in differences:
         difference.run = run

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -89,9 +90,15 @@ def _split(
     reference: str,
     provider_level: str,
     settle: bool = False,
+    pay_ord_id: str = "",
 ) -> tuple[Adjudication, SettleAnswer | None]:
-    """The split of an expense: the social part from the centre (2206, or 2207 when settling),
-    then the commercial plan's part of what is left, with the engine."""
+    """The split of an expense: the social part from the centre, then the commercial plan's part
+    of what is left, with the engine.
+
+    Through the mobile-payment chain (医保移动支付, INSURANCE_SETTLEMENT_CHAIN = "mobile") the
+    quote uploads the fees (6201, opening a payment order) and settling is the payment order
+    (6202); where a region's centre has not opened it, online sales settle as at a counter:
+    pre-settlement 2206, settlement 2207. A settlement stays on the chain it was quoted on."""
     if coverage.social is None or coverage.social_rules is None:
         return adjudicate_coverage(coverage, lines), None
     request = SettleRequest(
@@ -99,9 +106,15 @@ def _split(
         mdtrt_id=reference,
         provider_level=provider_level,
         fee_lines=_fee_lines(lines),
+        pay_ord_id=pay_ord_id,
     )
     gateway = get_gateway()
-    answer = gateway.settle(request) if settle else gateway.pre_settle(request, lock=False)
+    if settle:
+        answer = gateway.payment_order(request) if pay_ord_id else gateway.settle(request)
+    elif settings.INSURANCE_SETTLEMENT_CHAIN == "mobile":
+        answer = gateway.upload_fees(request)
+    else:
+        answer = gateway.pre_settle(request, lock=False)
     result = _social_of(coverage, answer)
     if coverage.commercial_rules is not None and coverage.commercial_year is not None:
         result = adjudicate_commercial(
@@ -151,7 +164,7 @@ def settlement_quote(
         adjudicate_coverage(coverage, lines)  # the engine's checks of the lines themselves
     except ValueError as error:
         raise DomainError(str(error), field="lines") from error
-    result, _answer = _split(coverage, lines, reference=reference, provider_level=provider_level)
+    result, answer = _split(coverage, lines, reference=reference, provider_level=provider_level)
     moves = moves_of(coverage, result)
     Settlement.objects.filter(reference=reference, status=Settlement.Status.QUOTED).delete()
     settlement = Settlement.objects.create(
@@ -170,6 +183,7 @@ def settlement_quote(
         commercial_fen=moves.commercial,
         billed_fen=result.total("billed"),
         cash_fen=result.total("cash"),
+        pay_ord_id=answer.pay_ord_id if answer is not None else "",
     )
     by_ref = {line.ref: line for line in lines}
     SettlementLine.objects.bulk_create(
@@ -225,6 +239,7 @@ def settlement_confirm(*, settlement_id: int) -> Settlement:
         reference=settlement.reference,
         provider_level=settlement.provider_level,
         settle=True,
+        pay_ord_id=settlement.pay_ord_id,
     )
     if moves_of(coverage, result) != _stored_moves(settlement) or result.total("cash") != (
         settlement.cash_fen
@@ -287,7 +302,7 @@ def settlement_refresh(*, settlement_id: int) -> Settlement:
         return settlement
     status = get_gateway().query(setl_id=settlement.setl_id)
     if not status.settled:
-        if status.status in ("cancelled", "reversed"):
+        if status.status in ("cancelled", "reversed", "refunded"):
             _mark_reversed(settlement, f"centre: {status.status}")
         return settlement
     _lock_years(settlement)
@@ -332,7 +347,11 @@ def settlement_reverse(*, settlement_id: int, reason: str) -> Settlement:
     if settlement.status != Settlement.Status.CONFIRMED:
         raise InvalidTransition(settlement.status, "reverse")
     if settlement.setl_id:
-        get_gateway().reverse(setl_id=settlement.setl_id)  # 2601
+        gateway = get_gateway()
+        if settlement.pay_ord_id:
+            gateway.refund(setl_id=settlement.setl_id)  # 6203
+        else:
+            gateway.reverse(setl_id=settlement.setl_id)  # 2601
     _lock_years(settlement)
     _move_years(settlement, -1)
     _mark_reversed(settlement, reason)

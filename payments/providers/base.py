@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from payments.models import Payment, Refund
+    from payments.models import Payment, Payout, Refund
 
 
 class InvalidCallback(Exception):
@@ -40,6 +40,13 @@ class RefundResult:
     failure_reason: str = ""
 
 
+@dataclass(frozen=True)
+class PayoutResult:
+    succeeded: bool
+    provider_payout_id: str = ""
+    failure_reason: str = ""
+
+
 class PaymentProvider:
     """Base adapter. Real gateways (Alipay, WeChat Pay) subclass it with their own protocol."""
 
@@ -56,6 +63,9 @@ class PaymentProvider:
         raise NotImplementedError
 
     def refund(self, refund: Refund) -> RefundResult:
+        raise NotImplementedError
+
+    def payout(self, payout: Payout) -> PayoutResult:
         raise NotImplementedError
 
     # HMAC-SHA256 over the raw body with the provider's webhook secret.

@@ -11,6 +11,7 @@ import uuid
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.urls import reverse
 
 from payments import rules
@@ -18,12 +19,13 @@ from payments.providers.base import (
     CallbackData,
     InvalidCallback,
     PaymentProvider,
+    PayoutResult,
     RefundResult,
     StartResult,
 )
 
 if TYPE_CHECKING:
-    from payments.models import Payment, Refund
+    from payments.models import Payment, Payout, Refund
 
 
 class SandboxProvider(PaymentProvider):
@@ -68,3 +70,10 @@ class SandboxProvider(PaymentProvider):
 
     def refund(self, refund: Refund) -> RefundResult:
         return RefundResult(succeeded=True, provider_refund_id=f"SBXR{refund.pk:010d}")
+
+    def payout(self, payout: Payout) -> PayoutResult:
+        # The sandbox pays out at once; PAYMENT_SANDBOX_PAYOUTS_FAIL makes it refuse, so a
+        # failed payout and its retry can be tried on the demo.
+        if settings.PAYMENT_SANDBOX_PAYOUTS_FAIL:
+            return PayoutResult(succeeded=False, failure_reason="sandbox: payouts are switched off")
+        return PayoutResult(succeeded=True, provider_payout_id=f"SBXP{payout.pk:010d}")

@@ -13,7 +13,16 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.api.serializers import ModelOutputSerializer
-from pharmacy.models import CartLine, Order, OrderLine, Product, Shipment, TrackingEvent
+from pharmacy.models import (
+    CartLine,
+    MedicineBox,
+    Order,
+    OrderLine,
+    Product,
+    Shipment,
+    TrackingEvent,
+)
+from pharmacy.models.catalog import KIND_ILLUSTRATIONS, Illustration
 from pharmacy.product_texts import product_texts
 from pharmacy.rules import RX_NOTICE
 
@@ -22,27 +31,29 @@ from pharmacy.rules import RX_NOTICE
 ID_MAX = 2**63 - 1
 
 
-def product_image_url(*, kind: str, image: str, is_prescription: bool) -> str | None:
-    """No image of a prescription product is ever shown in lists; others fall back to a
-    placeholder drawn for their kind."""
+def product_image_url(
+    *, kind: str, image: str, is_prescription: bool, illustration: str = ""
+) -> str | None:
+    """No image of a prescription product is ever shown in lists; others without a photo are
+    drawn with their category's illustration, else the one for their kind."""
     if is_prescription:
         return None
     if image:
         return f"{settings.MEDIA_URL}{image}"
-    return _placeholder_url(kind)
+    return _illustration_url(illustration or KIND_ILLUSTRATIONS.get(kind, Illustration.TABLETS))
 
 
 @cache
-def _placeholder_url(kind: str) -> str:
+def _illustration_url(illustration: str) -> str:
     # A manifest lookup per row was a fifth of a catalog page's serializing time; the answer
     # only changes with a deployment (a new process) or, in tests, with the static settings.
-    return static(f"pharmacy/placeholder-{kind}.svg")
+    return static(f"pharmacy/illustrations/{illustration}.svg")
 
 
 @receiver(setting_changed)
-def _placeholder_url_forget(*, setting: str, **kwargs: Any) -> None:
+def _illustration_url_forget(*, setting: str, **kwargs: Any) -> None:
     if setting in ("STATIC_URL", "STORAGES"):
-        _placeholder_url.cache_clear()
+        _illustration_url.cache_clear()
 
 
 class CategoryOutput(serializers.Serializer):
@@ -84,7 +95,10 @@ class ProductListItemOutput(serializers.Serializer):
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_image_url(self, row: dict[str, Any]) -> str | None:
         return product_image_url(
-            kind=row["kind"], image=row["image"], is_prescription=row["is_prescription"]
+            kind=row["kind"],
+            image=row["image"],
+            is_prescription=row["is_prescription"],
+            illustration=row["illustration"],
         )
 
 
@@ -111,7 +125,10 @@ def product_list_items(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
             "category": row["category_id"],
             "in_stock": row["stock_available"] > 0,
             "image_url": product_image_url(
-                kind=row["kind"], image=row["image"], is_prescription=row["is_prescription"]
+                kind=row["kind"],
+                image=row["image"],
+                is_prescription=row["is_prescription"],
+                illustration=row["illustration"],
             ),
         }
         for row in rows
@@ -203,7 +220,17 @@ class ProductDetailOutput(serializers.Serializer):
     def get_image_urls(self, product: Product) -> list[str]:
         urls = [product.image.url] if product.image else []
         urls += [image.image.url for image in product.images.all()]
-        return urls or [product_image_url(kind=product.kind, image="", is_prescription=False) or ""]
+        if urls:
+            return urls
+        return [
+            product_image_url(
+                kind=product.kind,
+                image="",
+                is_prescription=False,
+                illustration=product.illustration,
+            )
+            or ""
+        ]
 
     @extend_schema_field(PrescriptionItemChoiceOutput(many=True))
     def get_prescription_items(self, product: Product) -> Any:
@@ -360,6 +387,12 @@ class OrderDetailOutput(OrderSummaryOutput):
     tracking_number = serializers.CharField(
         source="shipment.tracking_number", allow_null=True, default=None
     )
+    medicine_box = serializers.CharField(
+        source="medicine_box.code",
+        allow_null=True,
+        default=None,
+        help_text="The box the order is collected from (delivery_method box).",
+    )
 
     class Meta(OrderSummaryOutput.Meta):
         fields = [
@@ -373,6 +406,7 @@ class OrderDetailOutput(OrderSummaryOutput):
             "cancel_reason",
             "payment_status",
             "tracking_number",
+            "medicine_box",
             "lines",
             "events",
         ]
@@ -462,3 +496,34 @@ class DispensingQueueOrderOutput(serializers.Serializer):
     number = serializers.CharField()
     paid_at = serializers.DateTimeField()
     lines = DispensingQueueLineOutput(many=True)
+
+
+class MedicineBoxItemOutput(serializers.Serializer):
+    product = serializers.IntegerField(source="product_id")
+    name_zh = serializers.CharField(source="product.name_zh")
+    name_en = serializers.CharField(source="product.name_en")
+    pack_description = serializers.CharField(source="product.pack_description")
+    price = serializers.DecimalField(source="product.price", max_digits=10, decimal_places=2)
+    purchase_limit = serializers.IntegerField(source="product.purchase_limit", allow_null=True)
+    available = serializers.SerializerMethodField(help_text="Packs the box can sell now.")
+
+    def get_available(self, item: Any) -> int:
+        return max(int(item.sellable), 0)
+
+
+class MedicineBoxOutput(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    partner = serializers.CharField()
+    site = serializers.ChoiceField(choices=MedicineBox.Site.choices)
+    city = serializers.CharField()
+    location = serializers.CharField()
+    items = MedicineBoxItemOutput(many=True, source="items_for_sale")
+
+
+class MedicineBoxOrderInput(serializers.Serializer):
+    patient = serializers.IntegerField(
+        min_value=1, max_value=ID_MAX, help_text="The patient profile the medicine is for."
+    )
+    product = serializers.IntegerField(min_value=1, max_value=ID_MAX)
+    quantity = serializers.IntegerField(min_value=1, max_value=99)

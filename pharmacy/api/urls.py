@@ -19,5 +19,11 @@ urlpatterns = [
     path("orders/<int:pk>/returns/", views.OrderReturnApi.as_view(), name="order-return"),
     path("orders/<int:pk>/complaints/", views.OrderComplaintApi.as_view(), name="order-complaint"),
     path("orders/<int:pk>/dispense/", views.OrderDispenseApi.as_view(), name="order-dispense"),
+    path("medicine-boxes/<slug:code>/", views.MedicineBoxDetailApi.as_view(), name="medicine-box"),
+    path(
+        "medicine-boxes/<slug:code>/orders/",
+        views.MedicineBoxOrderCreateApi.as_view(),
+        name="medicine-box-order-create",
+    ),
     path("dispensing-queue/", views.DispensingQueueApi.as_view(), name="dispensing-queue"),
 ]

@@ -130,6 +130,7 @@ class CartLineDetailApi(APIView):
         tags=SHOP,
     )
     def patch(self, request: Request, pk: int) -> Response:
+        selectors.cart_line_check_own(account=request.user, line_id=pk)
         data = s.CartLineUpdateInput(data=request.data)
         data.is_valid(raise_exception=True)
         services.cart_line_update(
@@ -253,6 +254,7 @@ class OrderReturnApi(APIView):
         tags=ORDERS,
     )
     def post(self, request: Request, pk: int) -> Response:
+        selectors.order_check_own(account=request.user, order_id=pk)
         data = s.OrderReturnInput(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
@@ -277,6 +279,7 @@ class OrderComplaintApi(APIView):
         tags=ORDERS,
     )
     def post(self, request: Request, pk: int) -> Response:
+        selectors.order_check_own(account=request.user, order_id=pk)
         data = s.OrderComplaintInput(data=request.data)
         data.is_valid(raise_exception=True)
         services.order_complaint_submit(
@@ -321,3 +324,43 @@ class OrderDispenseApi(APIView):
             traceability_codes=data.validated_data["traceability_codes"],
         )
         return Response(s.OrderDetailOutput(selectors.order_get_for_staff(order_id=pk)).data)
+
+
+BOXES = ["medicine boxes"]
+
+
+class MedicineBoxDetailApi(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        operation_id="medicine_box_retrieve",
+        summary="A medicine box by the code printed on it: what it sells and has left",
+        responses=s.MedicineBoxOutput,
+        tags=BOXES,
+    )
+    def get(self, request: Request, code: str) -> Response:
+        return Response(s.MedicineBoxOutput(selectors.medicine_box_get(code=code)).data)
+
+
+class MedicineBoxOrderCreateApi(APIView):
+    @extend_schema(
+        operation_id="medicine_box_order_create",
+        summary="Buy from a medicine box: an order collected at the box once paid (no delivery)",
+        parameters=[IDEMPOTENCY_HEADER],
+        request=s.MedicineBoxOrderInput,
+        responses={201: s.OrderDetailOutput},
+        tags=BOXES,
+    )
+    @idempotent
+    def post(self, request: Request, code: str) -> Response:
+        data = s.MedicineBoxOrderInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        order = services.medicine_box_order_create(
+            account=request.user,
+            box_code=code,
+            product_id=v["product"],
+            quantity=v["quantity"],
+            patient_id=v["patient"],
+        )
+        return Response(s.OrderDetailOutput(order).data, status=201)

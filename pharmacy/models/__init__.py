@@ -1,3 +1,11 @@
+from pharmacy.models.boxes import (
+    MedicineBox,
+    MedicineBoxItem,
+    MedicineBoxLot,
+    MedicineBoxMovement,
+    MedicineBoxRestockTask,
+    MedicineBoxRestockTaskEvent,
+)
 from pharmacy.models.cart import CartLine
 from pharmacy.models.catalog import Batch, Category, Product, ProductImage, StockMovement
 from pharmacy.models.orders import (
@@ -15,6 +23,12 @@ __all__ = [
     "CartLine",
     "Category",
     "DispensedPack",
+    "MedicineBox",
+    "MedicineBoxItem",
+    "MedicineBoxLot",
+    "MedicineBoxMovement",
+    "MedicineBoxRestockTask",
+    "MedicineBoxRestockTaskEvent",
     "Order",
     "OrderEvent",
     "OrderLine",

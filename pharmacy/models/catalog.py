@@ -19,6 +19,29 @@ from simple_history.models import HistoricalRecords
 from pharmacy.search import search_text_build
 
 
+class Illustration(models.TextChoices):
+    """The drawings a product without a photo is shown with, one per kind of goods."""
+
+    TABLETS = "tablets", _("Tablets")
+    CAPSULES = "capsules", _("Capsules")
+    TOPICAL = "topical", _("Ointment or cream")
+    DROPS = "drops", _("Drops")
+    INHALER = "inhaler", _("Inhaler")
+    DEVICE = "device", _("Measuring device")
+    THERMOMETER = "thermometer", _("Thermometer")
+    MASK = "mask", _("Mask")
+    DRESSING = "dressing", _("Dressing")
+    SUPPLEMENT = "supplement", _("Supplement")
+
+
+# What a product is drawn with when neither it nor its categories name an illustration.
+KIND_ILLUSTRATIONS = {
+    "drug": Illustration.TABLETS,
+    "device": Illustration.DEVICE,
+    "health": Illustration.SUPPLEMENT,
+}
+
+
 class Category(models.Model):
     name_zh = models.CharField(_("name (Chinese)"), max_length=60)
     name_en = models.CharField(_("name (English)"), max_length=80)
@@ -33,6 +56,16 @@ class Category(models.Model):
     )
     position = models.PositiveSmallIntegerField(_("position"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
+    illustration = models.CharField(
+        _("illustration"),
+        max_length=16,
+        choices=Illustration.choices,
+        blank=True,
+        help_text=_(
+            "Drawn for its products that have no photo. Blank: the parent category's, "
+            "else one for the kind of product."
+        ),
+    )
 
     class Meta:
         verbose_name = _("category")
@@ -163,6 +196,17 @@ class Product(models.Model):
         return self.name_zh
 
     @property
+    def illustration(self) -> str:
+        """The drawing shown when the product has no photo: its category's, the parent
+        category's, else the one for its kind (read the category and its parent with it)."""
+        category = self.category
+        if category.illustration:
+            return category.illustration
+        if category.parent_id and category.parent and category.parent.illustration:
+            return category.parent.illustration
+        return KIND_ILLUSTRATIONS.get(self.kind, Illustration.TABLETS)
+
+    @property
     def stock_available(self) -> int:
         return max(self.stock_on_hand - self.stock_reserved, 0)
 
@@ -263,6 +307,8 @@ class StockMovement(models.Model):
         RESTOCKED = "restocked", _("Put back from a cancelled order")
         EXPIRED = "expired", _("Written off as expired")
         ADJUSTED = "adjusted", _("Stock count adjustment")
+        TO_BOX = "to_box", _("Moved to a medicine box")
+        FROM_BOX = "from_box", _("Taken back from a medicine box")
 
     product = models.ForeignKey(
         Product, on_delete=models.PROTECT, related_name="+", verbose_name=_("product")

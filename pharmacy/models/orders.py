@@ -35,12 +35,14 @@ class Order(models.Model):
     class DeliveryMethod(models.TextChoices):
         EXPRESS = "express", _("Express delivery")
         INSTANT = "instant", _("Same-city instant delivery")
+        BOX = "box", _("Collected from a medicine box")
 
     S = Status
     TRANSITIONS = TransitionTable(
         {
             S.PENDING_PAYMENT: {S.PAID, S.CANCELLED},
-            S.PAID: {S.AWAITING_DISPENSING, S.PACKING, S.REFUNDED},
+            # A medicine box sale is collected at the box the moment it is paid.
+            S.PAID: {S.AWAITING_DISPENSING, S.PACKING, S.DELIVERED, S.REFUNDED},
             S.AWAITING_DISPENSING: {S.PACKING, S.REFUNDED},
             S.PACKING: {S.SHIPPED, S.REFUNDED},
             S.SHIPPED: {S.DELIVERED},
@@ -65,6 +67,14 @@ class Order(models.Model):
     )
     delivery_method = models.CharField(
         _("delivery"), max_length=8, choices=DeliveryMethod.choices, default=DeliveryMethod.EXPRESS
+    )
+    medicine_box = models.ForeignKey(
+        "pharmacy.MedicineBox",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="orders",
+        verbose_name=_("collected from box"),
     )
     recipient_name = models.CharField(_("recipient"), max_length=50)
     recipient_phone = models.CharField(_("phone"), max_length=20)
@@ -138,6 +148,11 @@ class Order(models.Model):
                 & Q(account_share__lte=F("insurance_share"))
                 & Q(patient_due__gte=0),
                 name="order_patient_due_is_gross_less_insurance",
+            ),
+            models.CheckConstraint(
+                condition=Q(delivery_method="box", medicine_box__isnull=False)
+                | (~Q(delivery_method="box") & Q(medicine_box__isnull=True)),
+                name="order_box_pickup_names_its_box",
             ),
         ]
 

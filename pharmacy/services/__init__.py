@@ -1,5 +1,13 @@
 """Writes and state transitions of pharmacy: one function per domain operation."""
 
+from pharmacy.services.boxes import (
+    medicine_box_item_add,
+    medicine_box_order_create,
+    medicine_box_restock,
+    medicine_box_restock_task_cancel,
+    medicine_box_restock_task_do,
+    medicine_boxes_review,
+)
 from pharmacy.services.cart import (
     CartFill,
     cart_add_prescription,
@@ -44,6 +52,12 @@ __all__ = [
     "cart_line_add",
     "cart_line_remove",
     "cart_line_update",
+    "medicine_box_item_add",
+    "medicine_box_order_create",
+    "medicine_box_restock",
+    "medicine_box_restock_task_cancel",
+    "medicine_box_restock_task_do",
+    "medicine_boxes_review",
     "order_cancel",
     "order_checkout",
     "order_complaint_submit",

@@ -55,6 +55,32 @@ def prescription_item_for_line(
 ) -> PrescriptionItem | None:
     """The approved prescription item a prescription product is bought against (None for an
     OTC product); checks it is this patient's, for this drug, with packs left."""
+    purchasable = prescription_items_purchasable(account=account)
+    item = None
+    if product.is_prescription and item_id is not None:
+        item = purchasable.filter(pk=item_id).first()
+    return check_prescription_item(patient=patient, product=product, item_id=item_id, item=item)
+
+
+def prescription_items_for_lines(*, account: Any, lines: list[CartLine]) -> list[Any]:
+    """The same for each of the lines (product and patient loaded), read in one query."""
+    item_ids = [line.prescription_item_id for line in lines if line.prescription_item_id]
+    found = prescription_items_purchasable(account=account).in_bulk(item_ids) if item_ids else {}
+    return [
+        check_prescription_item(
+            patient=line.patient,
+            product=line.product,
+            item_id=line.prescription_item_id,
+            item=found.get(line.prescription_item_id) if line.prescription_item_id else None,
+        )
+        for line in lines
+    ]
+
+
+def check_prescription_item(
+    *, patient: PatientProfile, product: Product, item_id: int | None, item: Any
+) -> PrescriptionItem | None:
+    """`item` is the purchasable item of id `item_id` as read (None when there is none)."""
     if not product.is_prescription:
         if item_id is not None:
             raise DomainError(
@@ -68,7 +94,6 @@ def prescription_item_for_line(
             field="prescription_item",
             code="prescription_required",
         )
-    item = prescription_items_purchasable(account=account).filter(pk=item_id).first()
     if item is None:
         raise NotFound(
             _("No approved, unexpired prescription item with packs left to buy."),

@@ -13,19 +13,20 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.exceptions import DomainError
-from hospital.prescriptions.services.supply import prescription_item_consume
+from hospital.prescriptions.services.supply import prescription_items_consume
 from insurance.services.point_of_sale import SaleLine, SaleSplit, sale_quote
-from pharmacy.models import CartLine, Order, OrderEvent, OrderLine
+from pharmacy.models import Batch, CartLine, Order, OrderEvent, OrderLine
 from pharmacy.rules import figure
 from pharmacy.selectors import order_detail_of_new
 from pharmacy.services.cart import (
     check_prescription_quantity,
     check_purchase_limits,
-    prescription_item_for_line,
+    prescription_items_for_lines,
 )
 from pharmacy.services.stock import batches_expire_due, stock_reserve
 
@@ -69,7 +70,8 @@ def order_insurance_quote(*, order: Order, lines: list[OrderLine]) -> SaleSplit:
                 ref=f"line:{line.pk}",
                 service_date=today,
                 category=INSURANCE_CATEGORIES.get(drug.insurance_category, "drug_unlisted"),
-                code=line.product.sku,
+                # The 对码 is kept by formulary drug, whichever product sells it.
+                code=drug.code,
                 amount=line.line_total,
                 description=line.product_name,
                 diagnoses=tuple(item.prescription.diagnosis_codes or ()),
@@ -112,7 +114,7 @@ def shipping_fee_quote(*, delivery_method: str, city: str, items_total: Decimal)
     return Decimal(figure("EXPRESS_FEE"))
 
 
-def _order_number() -> str:
+def order_number_new() -> str:
     return f"{timezone.localtime():%Y%m%d%H%M}{secrets.randbelow(10**8):08d}"
 
 
@@ -130,21 +132,30 @@ def order_checkout(
     reserves the stock and counts the prescription packs as bought. Raises DomainError for bad
     input, Conflict when stock or a prescription's packs ran out meanwhile. The order comes back
     with its lines and event loaded, as selectors.order_get would return it."""
-    # Lots that expired since the last scan are written off first, in their own transactions:
-    # they must not count towards what is reserved now, and stay written off if this fails.
-    cart_products = CartLine.objects.filter(account=account)
-    if line_ids is not None:
-        cart_products = cart_products.filter(pk__in=line_ids)
-    batches_expire_due(product_ids=cart_products.values_list("product_id", flat=True))
-    return _checkout(
-        account=account,
-        delivery_method=delivery_method,
-        recipient_name=recipient_name,
-        recipient_phone=recipient_phone,
-        city=city,
-        address=address,
-        line_ids=line_ids,
-    )
+    checkout = {
+        "account": account,
+        "delivery_method": delivery_method,
+        "recipient_name": recipient_name,
+        "recipient_phone": recipient_phone,
+        "city": city,
+        "address": address,
+        "line_ids": line_ids,
+    }
+    try:
+        return _checkout(**checkout, expired_lots_written_off=False)
+    except ExpiredLotsFound as found:
+        # Lots that expired since the last scan are written off first, in their own
+        # transactions: they must not count towards what is reserved now, and stay written
+        # off if the checkout then fails. Rare (the periodic scan writes them off), so the
+        # ordinary checkout only asks whether there are any, with its cart read.
+        batches_expire_due(product_ids=found.product_ids)
+        return _checkout(**checkout, expired_lots_written_off=True)
+
+
+class ExpiredLotsFound(Exception):
+    def __init__(self, product_ids: list[int]):
+        super().__init__(product_ids)
+        self.product_ids = product_ids
 
 
 @transaction.atomic
@@ -157,6 +168,7 @@ def _checkout(
     city: str,
     address: str,
     line_ids: list[int] | None,
+    expired_lots_written_off: bool,
 ) -> Order:
     for field, value in (
         ("recipient_name", recipient_name),
@@ -172,13 +184,22 @@ def _checkout(
         .filter(account=account)
         .order_by("pk")
     )
+    if not expired_lots_written_off:
+        expired_lot = Batch.objects.filter(
+            product_id=OuterRef("product_id"),
+            is_expired=False,
+            expiry_date__lt=timezone.localdate(),
+        )
+        cart = cart.annotate(has_expired_lot=Exists(expired_lot))
     if line_ids is not None:
         cart = cart.filter(pk__in=line_ids)
     lines = list(cart)
     if not lines or (line_ids is not None and len(lines) != len(set(line_ids))):
         raise DomainError(_("Your cart is empty."), field="lines", code="cart_empty")
+    expired = sorted({line.product_id for line in lines if getattr(line, "has_expired_lot", 0)})
+    if expired:
+        raise ExpiredLotsFound(expired)
 
-    items = []
     for line in lines:
         product = line.product
         if not product.is_active or (product.drug is not None and product.drug.is_forbidden_online):
@@ -196,14 +217,9 @@ def _checkout(
                 field="lines",
                 code="rx_notice_not_confirmed",
             )
-        item = prescription_item_for_line(
-            account=account,
-            patient=line.patient,
-            product=product,
-            item_id=line.prescription_item_id,
-        )
+    items = prescription_items_for_lines(account=account, lines=lines)
+    for line, item in zip(lines, items, strict=True):
         check_prescription_quantity(item=item, quantity=line.quantity)
-        items.append(item)
     check_purchase_limits((line.product, line.quantity) for line in lines)
 
     totals = [(line.product.price * line.quantity).quantize(CENT) for line in lines]
@@ -214,7 +230,7 @@ def _checkout(
     gross = items_total + shipping
     now = timezone.now()
     order = Order.objects.create(
-        number=_order_number(),
+        number=order_number_new(),
         account=account,
         delivery_method=delivery_method,
         recipient_name=recipient_name.strip()[:50],
@@ -260,10 +276,12 @@ def _checkout(
     for line in lines:
         quantities[line.product_id] += line.quantity
     stock_reserve(quantities=quantities, order=order)
-    for line, item in sorted(
-        ((line, item) for line, item in zip(lines, items, strict=True) if item is not None),
-        key=lambda pair: pair[1].pk,
-    ):
-        prescription_item_consume(item_id=item.pk, patient_id=line.patient_id, packs=line.quantity)
+    purchases: dict[int, tuple[int, int]] = {}
+    for line, item in zip(lines, items, strict=True):
+        if item is not None:
+            _patient_id, packs = purchases.get(item.pk, (line.patient_id, 0))
+            purchases[item.pk] = (line.patient_id, packs + line.quantity)
+    if purchases:
+        prescription_items_consume(purchases=purchases)
     # Handed back with what was just written in place, so answering needs no read-back.
     return order_detail_of_new(order=order, lines=order_lines, events=[event])

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.transitions import status_change
+from hospital.prescriptions.schedule.services import medication_schedule_start
 from pharmacy.couriers import get_courier
 from pharmacy.models import Order, Shipment, TrackingEvent
 from pharmacy.services.orders import order_notify
@@ -64,6 +65,7 @@ def shipment_poll(*, shipment_id: int) -> Shipment | None:
     if shipment.status == Shipment.Status.DELIVERED:
         return shipment
     updates = get_courier(shipment.carrier).poll(shipment)
+    status_before = shipment.status
     known = set(shipment.events.values_list("status", flat=True))
     rank = Shipment.RANK
     for update in sorted(updates, key=lambda u: rank[Shipment.Status(u.status)]):
@@ -79,10 +81,25 @@ def shipment_poll(*, shipment_id: int) -> Shipment | None:
             shipment.status = update.status
     shipment.last_polled_at = timezone.now()
     shipment.save(update_fields=["status", "last_polled_at", "updated_at"])
+    if shipment.status == Shipment.Status.OUT_FOR_DELIVERY != status_before:
+        # Only when the parcel stops here: a poll that finds it delivered already says so.
+        order_notify(
+            order,
+            kind="pharmacy.order_out_for_delivery",
+            subject=_("Your order %(number)s is out for delivery") % {"number": order.number},
+            body=_("The courier brings it today; keep your phone at hand."),
+        )
     if shipment.status == Shipment.Status.DELIVERED and order.status == S.SHIPPED:
         delivered = shipment.events.filter(status=Shipment.Status.DELIVERED).first()
         order.delivered_at = delivered.occurred_at if delivered else timezone.now()
         status_change(order, S.DELIVERED, actor=None, fields=("delivered_at",))
+        # The medicine is in the patient's hands: their dose schedule starts now.
+        medication_schedule_start(
+            prescription_item_ids=order.lines.filter(prescription_item__isnull=False).values_list(
+                "prescription_item_id", flat=True
+            ),
+            started_at=order.delivered_at,
+        )
         order_notify(
             order,
             kind="pharmacy.order_delivered",

@@ -19,22 +19,25 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from accounts.rules import is_operator, is_pharmacist
 from audit.services import access_log_record
 from core.actors import acting_user
 from core.exceptions import Conflict, DomainError, NotAllowed, NotFound
+from core.outbox import outbox_enqueue
 from core.system_text import SystemText, system_text
 from core.transitions import status_change
 from hospital.prescriptions.models import Prescription
 from hospital.prescriptions.services.supply import prescription_item_restore
 from insurance.services.point_of_sale import sale_confirm_all, sale_reverse
+from notifications.kinds import kind_register
 from notifications.services import notification_send, notification_send_to_operators
 from payments.models import Payment
 from payments.services import payment_cancel, payment_create, payment_refund, payment_start
 from pharmacy.models import Order, OrderEvent, OrderLine
 from pharmacy.rules import figure
+from pharmacy.services.boxes import medicine_box_order_collect, medicine_box_stock_release
 from pharmacy.services.checkout import PAYMENT_PURPOSE, order_settlement_references
 from pharmacy.services.stock import (
     dispensed_packs_record,
@@ -45,6 +48,20 @@ from pharmacy.services.stock import (
 )
 
 logger = logging.getLogger(__name__)
+
+# The shop's notices, so preferences, the inbox and the admin can name them.
+kind_register("pharmacy.order_paid", gettext_lazy("Order paid"))
+kind_register("pharmacy.order_not_settled", gettext_lazy("Order not settled with insurance"))
+kind_register("pharmacy.order_cancelled", gettext_lazy("Order cancelled"))
+kind_register("pharmacy.order_refused", gettext_lazy("Order refused at dispensing"))
+kind_register("pharmacy.order_shipped", gettext_lazy("Order shipped"))
+kind_register("pharmacy.order_out_for_delivery", gettext_lazy("Order out for delivery"))
+kind_register("pharmacy.order_delivered", gettext_lazy("Order delivered"))
+# Operators' work: they may not turn it off.
+kind_register("pharmacy.short_pick", gettext_lazy("Order cannot be picked"), optional=False)
+kind_register(
+    "pharmacy.quality_complaint", gettext_lazy("Quality complaint about an order"), optional=False
+)
 
 S = Order.Status
 ZERO = Decimal("0.00")
@@ -149,17 +166,49 @@ def order_pay(*, account: Any, order_id: int) -> OrderPaymentStart:
 def _mark_paid(order: Order, *, note: str) -> None:
     order.paid_at = timezone.now()
     status_change(order, S.PAID, actor=None, note=note, fields=("paid_at",))
+    if order.medicine_box_id is not None:
+        _collect_at_box(order)
+        return
     if order.requires_dispensing:
         status_change(order, S.AWAITING_DISPENSING, actor=None)
     else:
         status_change(order, S.PACKING, actor=None)
         from pharmacy.tasks import fulfil_order
 
-        fulfil_order.delay_on_commit(order.pk)
+        outbox_enqueue(fulfil_order, order_id=order.pk)
     order_notify(
         order,
         kind="pharmacy.order_paid",
         subject=system_text(gettext_noop("We received your payment")),
+    )
+
+
+def _collect_at_box(order: Order) -> None:
+    """A paid box order is handed over at the box at once; if the box's lots no longer cover
+    it (a lot expired while the buyer paid), the money goes straight back."""
+    try:
+        with transaction.atomic():
+            medicine_box_order_collect(order=order)
+    except Conflict as error:
+        order.refresh_from_db()
+        _cancel_locked(order, actor=None, reason=f"box could not hand over: {error.message}")
+        order_notify(
+            order,
+            kind="pharmacy.box_order_refunded",
+            subject=system_text(
+                gettext_noop("The medicine box could not hand over order %(number)s"),
+                number=order.number,
+            ),
+            body=system_text(gettext_noop("Your payment is refunded in full.")),
+        )
+        return
+    order_notify(
+        order,
+        kind="pharmacy.box_order_collected",
+        subject=system_text(
+            gettext_noop("Order %(number)s paid: take your medicine from the box"),
+            number=order.number,
+        ),
     )
 
 
@@ -223,7 +272,10 @@ def _reverse_settlements(order: Order, *, reason: str) -> None:
 
 def _give_back(order: Order, *, actor: Any, note: str) -> None:
     """Stock (picked or reserved) and prescription packs of a cancelled, unshipped order."""
-    if order.picked_at is not None:
+    if order.medicine_box_id is not None:
+        # Box orders are cancellable only until collected: their packs are held on the box.
+        medicine_box_stock_release(order=order)
+    elif order.picked_at is not None:
         order_restock(order=order, actor=actor)
     else:
         stock_release(quantities=order_quantities(order), order=order, note=note)
@@ -374,7 +426,7 @@ def order_dispense(
     )
     from pharmacy.tasks import create_shipment
 
-    create_shipment.delay_on_commit(order.pk)
+    outbox_enqueue(create_shipment, order_id=order.pk)
     return order
 
 

@@ -1,10 +1,10 @@
 """Stock: receiving batches, reserving for orders, picking earliest-expiry-first, writing off.
 
 Lock order, everywhere: product rows in pk order, then their batches. A checkout takes its
-product rows through conditional UPDATEs in pk order, so concurrent checkouts of overlapping
-carts wait on each other in one direction only and never deadlock; the WHERE clause of each
-UPDATE is re-checked by PostgreSQL against the row as the previous buyer left it, so the last
-units go to exactly as many buyers as there are units.
+product rows through one conditional UPDATE that locks them in pk order, so concurrent
+checkouts of overlapping carts wait on each other in one direction only and never deadlock;
+the UPDATE's condition is re-checked by PostgreSQL against the row as the previous buyer left
+it, so the last units go to exactly as many buyers as there are units.
 """
 
 from __future__ import annotations
@@ -17,12 +17,14 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, QuerySet
+from django.db.models import Case, F, IntegerField, QuerySet, Subquery, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.actors import acting_user
 from core.exceptions import Conflict, DomainError, NotFound
+from notifications.kinds import kind_register
 from notifications.services import notification_send_to_operators
 from pharmacy.models import (
     Batch,
@@ -35,6 +37,10 @@ from pharmacy.models import (
 from pharmacy.rules import figure
 
 logger = logging.getLogger(__name__)
+
+kind_register(
+    "pharmacy.batch_near_expiry", gettext_lazy("Stock batch near its expiry"), optional=False
+)
 M = StockMovement.Kind
 
 
@@ -182,29 +188,54 @@ def batches_flag_near_expiry() -> int:
 def stock_reserve(*, quantities: Mapping[int, int], order: Order) -> None:
     """Holds packs of each product for the order, inside the caller's transaction.
 
+    One UPDATE takes every product of the order, whatever the number of lines: its subquery
+    locks the product rows in pk order (FOR UPDATE after ORDER BY locks rows as they are
+    sorted), so overlapping carts wait on each other in one direction only and never
+    deadlock, and PostgreSQL re-checks each row's stock condition against the row as the
+    previous buyer left it.
+
     Raises Conflict `out_of_stock` (naming the product) when fewer are sellable; the caller's
     rollback then releases what this call already took (and its movement rows).
     """
-    # The movements go first: from the first UPDATE on, other buyers of the product wait.
+    # The movements go first: from the UPDATE on, other buyers of the products wait.
     StockMovement.objects.bulk_create(
         StockMovement(product_id=pid, order=order, kind=M.RESERVED, quantity=q)
         for pid, q in sorted(quantities.items())
     )
-    for product_id in sorted(quantities):
-        quantity = quantities[product_id]
-        taken = Product.objects.filter(
-            pk=product_id, stock_on_hand__gte=F("stock_reserved") + quantity
-        ).update(stock_reserved=F("stock_reserved") + quantity)
-        if not taken:
-            product = Product.objects.filter(pk=product_id).only(
-                "name_zh", "name_en", "stock_on_hand", "stock_reserved"
-            )[0]
-            raise Conflict(
-                _("Only %(available)s of %(product)s left in stock.")
-                % {"available": product.stock_available, "product": product.name},
-                field="quantity",
-                code="out_of_stock",
-            )
+    wanted = Case(
+        *(When(pk=pid, then=Value(q)) for pid, q in sorted(quantities.items())),
+        output_field=IntegerField(),
+    )
+    locked_in_pk_order = (
+        Product.objects.select_for_update()
+        .filter(pk__in=sorted(quantities))
+        .order_by("pk")
+        .values("pk")
+    )
+    # The stamp also tells, should a product fall short, which rows this statement took.
+    stamp = timezone.now()
+    taken = Product.objects.filter(
+        pk__in=Subquery(locked_in_pk_order), stock_on_hand__gte=F("stock_reserved") + wanted
+    ).update(stock_reserved=F("stock_reserved") + wanted, updated_at=stamp)
+    if taken == len(quantities):
+        return
+    # Name the first product that fell short; the caller's rollback undoes the others.
+    short = (
+        Product.objects.filter(pk__in=sorted(quantities))
+        .exclude(updated_at=stamp)
+        .order_by("pk")
+        .only("name_zh", "name_en", "stock_on_hand", "stock_reserved")
+        .first()
+    )
+    raise Conflict(
+        _("Only %(available)s of %(product)s left in stock.")
+        % {
+            "available": short.stock_available if short else 0,
+            "product": short.name if short else "",
+        },
+        field="quantity",
+        code="out_of_stock",
+    )
 
 
 def stock_release(*, quantities: Mapping[int, int], order: Order, note: str = "") -> None:

@@ -19,9 +19,13 @@ HOME_SECTION_SIZE = 8
 
 @register.filter
 def list_image(row: dict[str, Any]) -> str | None:
-    """The image of a catalog row; None for a prescription product (never shown in lists)."""
+    """The photo or illustration of a catalog row; None for a prescription product (never
+    shown in lists)."""
     return product_image_url(
-        kind=row["kind"], image=row["image"], is_prescription=row["is_prescription"]
+        kind=row["kind"],
+        image=row["image"],
+        is_prescription=row["is_prescription"],
+        illustration=row["illustration"],
     )
 
 
@@ -38,6 +42,19 @@ def home_products() -> dict[str, Any]:
     otc = list(selectors.product_list(rx=False)[:HOME_SECTION_SIZE])
     rx = list(selectors.product_list(rx=True)[:HOME_SECTION_SIZE])
     return {"otc_products": otc, "rx_products": rx}
+
+
+@register.filter
+def product_image(product: Any) -> str:
+    """The main photo of a product page, else its category's illustration."""
+    if product.image:
+        return str(product.image.url)
+    return (
+        product_image_url(
+            kind=product.kind, image="", is_prescription=False, illustration=product.illustration
+        )
+        or ""
+    )
 
 
 register.filter("order_status", order_status_label)
