@@ -43,6 +43,17 @@ def _empty_cache() -> None:
 
 
 @pytest.fixture
+def one_rate_window():
+    """Holds the clock still: rate limits count per fixed clock window, and a slow run whose
+    requests straddle a window's edge would start a fresh count half way through."""
+    import time_machine
+    from django.utils import timezone
+
+    with time_machine.travel(timezone.now(), tick=False):
+        yield
+
+
+@pytest.fixture
 def api_client() -> APIClient:
     return APIClient()
 

@@ -3,8 +3,8 @@
 Between apps, dependencies point one way: pharmacy → hospital → insurance → payments and
 notifications → accounts; core and audit serve them all and import none of them. Inside
 hospital each domain may use the rooms listed before it (doctors → booking → consultations →
-records → prescriptions) and never one after it. Every import counts, including those inside
-functions, since a lazy import is a dependency all the same.
+housecalls → records → prescriptions) and never one after it. Every import counts, including
+those inside functions, since a lazy import is a dependency all the same.
 """
 
 from __future__ import annotations
@@ -27,8 +27,9 @@ APP_MAY_IMPORT: dict[str, set[str]] = {
     "pharmacy": BASE | {"accounts", "payments", "notifications", "insurance", "hospital"},
 }
 
-# hospital's rooms in dependency order: a room may import only rooms before it.
-HOSPITAL_ROOMS = ["doctors", "booking", "consultations", "records", "prescriptions"]
+# hospital's rooms in dependency order: a room may import only rooms before it. The health
+# record shows the house calls beside the consultations, so housecalls comes before records.
+HOSPITAL_ROOMS = ["doctors", "booking", "consultations", "housecalls", "records", "prescriptions"]
 # Modules of hospital shared by every room: the figures and the ICD-10 code list (consultations
 # records diagnoses with it before there is a record, so it cannot live in records).
 HOSPITAL_SHARED = {"rules", "icd10"}

@@ -51,11 +51,15 @@ def test_demo_accounts_can_log_in_and_staff_have_totp():
     assert admin.has_role(Role.OPERATOR)
 
 
-def test_demo_patients_have_valid_self_profiles_and_the_first_a_child():
+def test_demo_patients_have_valid_self_profiles_and_the_first_a_family():
     seed_demo_data(stdout=io.StringIO())
     first = User.objects.get(email="patient@xinglin.test")
     second = User.objects.get(email="patient2@xinglin.test")
-    assert set(first.patient_profiles.values_list("relationship", flat=True)) == {"self", "child"}
+    assert set(first.patient_profiles.values_list("relationship", flat=True)) == {
+        "self",
+        "child",
+        "spouse",
+    }
     assert list(second.patient_profiles.values_list("relationship", flat=True)) == ["self"]
     for profile in PatientProfile.objects.all():
         validate_resident_id(profile.resident_id_number)

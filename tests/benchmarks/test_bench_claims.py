@@ -24,6 +24,9 @@ def test_the_engine_and_the_sql_baseline_end_with_the_same_totals():
     assert result.engine.approved_fen == result.engine.lines_approved_fen
     assert result.engine.approved > 0
     assert result.engine.denied > 0
+    # The floor repeats the engine's statements a claim (seven, here with the test's savepoints).
+    assert 7 <= result.statements_per_claim <= 10
+    assert result.floor_rate > 0
 
 
 def test_a_budget_cut_short_still_compares_the_same_claims():

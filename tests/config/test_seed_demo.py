@@ -9,6 +9,7 @@ from django.core.management import call_command
 from accounts.models import User
 from hospital.booking.models import Appointment
 from hospital.prescriptions.models import Prescription
+from hospital.prescriptions.schedule.models import MedicationSchedule
 from pharmacy.models import Product
 
 pytestmark = pytest.mark.django_db
@@ -38,5 +39,9 @@ def test_seed_demo_is_idempotent_and_its_records_verify():
         "rejected",
         "expired",
     }
+    # The demo patient's delivered order started a medication schedule with today's doses.
+    schedule = MedicationSchedule.objects.get(patient__account__email="patient@xinglin.test")
+    assert schedule.doses.exists()
+    assert MedicationSchedule.objects.count() == 1
     call_command("prescription_verify", stdout=io.StringIO())
     call_command("audit_verify", stdout=io.StringIO())

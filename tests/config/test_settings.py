@@ -12,14 +12,12 @@ import pytest
 from django.conf import settings
 
 BASE_DIR = Path(__file__).resolve().parents[2]
+HOST_ENVIRONMENT = frozenset({"PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "VIRTUAL_ENV"})
 
 
 def _production_env(**overrides: str) -> dict[str, str]:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in {"DEBUG", "SECURE_SSL_REDIRECT", "DJANGO_SETTINGS_MODULE"}
-    }
+    # What a production host gives the process, and nothing the test run itself has set.
+    env = {key: value for key, value in os.environ.items() if key in HOST_ENVIRONMENT}
     env.update(
         DJANGO_SETTINGS_MODULE="config.settings",
         SECRET_KEY="a-long-random-production-secret-0123456789-abcdefghijklmnop",
@@ -73,7 +71,9 @@ def test_production_refuses_to_start_without_secret_key():
 
     web = _run("-c", "import config.wsgi", env=env)
     assert web.returncode != 0
-    assert "SECRET_KEY must be set when DEBUG is off (serving web requests)" in web.stderr
+    assert "SECRET_KEY must be set when DEBUG is off (serving web requests)" in web.stderr, (
+        web.stderr[-4000:]
+    )
 
     command = _manage("prescription_verify", env=env)
     assert command.returncode != 0
@@ -89,7 +89,9 @@ def test_worker_refuses_to_start_without_secret_key(tmp_path):
     env.pop("SECRET_KEY")
     worker = _run("-m", "celery", "-A", "config", "worker", "--pool=solo", env=env)
     assert worker.returncode != 0
-    assert "SECRET_KEY must be set when DEBUG is off (running Celery)" in worker.stderr
+    assert "SECRET_KEY must be set when DEBUG is off (running Celery)" in worker.stderr, (
+        worker.stderr[-6000:]
+    )
 
 
 def test_schema_commands_need_no_environment_at_all():

@@ -144,7 +144,7 @@ def test_domain_error_with_a_field_reports_it_as_a_field_error(api_client):
 
 
 @pytest.mark.urls(__name__)
-def test_too_many_requests_is_a_429_json_with_retry_after(api_client):
+def test_too_many_requests_is_a_429_json_with_retry_after(api_client, one_rate_window):
     cache.clear()
     statuses = [api_client.get("/api/v1/throttled/").status_code for _ in range(3)]
     response = api_client.get("/api/v1/throttled/")

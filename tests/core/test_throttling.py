@@ -24,7 +24,7 @@ def _rates(anon: str, user: str) -> override_settings:
     )
 
 
-def test_anonymous_callers_over_the_anon_rate_get_429_with_retry_after(api_client):
+def test_anonymous_callers_over_the_anon_rate_get_429_with_retry_after(api_client, one_rate_window):
     with _rates("3/min", "100/min"):
         statuses = [api_client.get(CATALOG).status_code for _ in range(3)]
         response = api_client.get(CATALOG)
@@ -36,7 +36,9 @@ def test_anonymous_callers_over_the_anon_rate_get_429_with_retry_after(api_clien
     assert other_address.status_code == 200
 
 
-def test_signed_in_callers_count_by_account_at_the_user_rate(patient_client, api_client):
+def test_signed_in_callers_count_by_account_at_the_user_rate(
+    patient_client, api_client, one_rate_window
+):
     with _rates("1/min", "3/min"):
         statuses = [patient_client.get(CATALOG).status_code for _ in range(4)]
         anonymous = api_client.get(CATALOG)

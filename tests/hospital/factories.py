@@ -10,7 +10,13 @@ from django.utils import timezone
 
 from accounts.roles import Role
 from hospital.booking.models import Slot, WeeklyAvailability
-from hospital.doctors.models import Credential, Department, DoctorProfile, DoctorService
+from hospital.doctors.models import (
+    Credential,
+    Department,
+    DoctorProfile,
+    DoctorService,
+    DutyShift,
+)
 from tests.accounts.factories import UserFactory
 
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -73,6 +79,18 @@ class DoctorFactory(factory.django.DjangoModelFactory):
             return
         for kind in Credential.Kind:
             CredentialFactory(doctor=self, kind=kind)
+
+    @factory.post_generation
+    def on_duty(self, create, extracted, **kwargs):
+        """A full-time doctor is on the duty roster around now unless told `on_duty=False`."""
+        if not create or extracted is False or self.tier != DoctorProfile.Tier.FULL_TIME:
+            return
+        now = timezone.now()
+        DutyShift.objects.create(
+            doctor=self,
+            starts_at=now - dt.timedelta(hours=12),
+            ends_at=now + dt.timedelta(hours=12),
+        )
 
     @factory.post_generation
     def fees(self, create, extracted, **kwargs):

@@ -237,6 +237,6 @@ def test_record_endpoint_query_count_is_pinned(patient, patient_client, django_a
     count_queries(patient_client, path)  # warms the per-user role cache
     # profile; access log (savepoint, last entry, insert, release); clinical profile,
     # allergies, conditions, medications, latest readings, recent readings, documents,
-    # consultations, their diagnoses
-    with django_assert_num_queries(14 + CHAIN_LOCK_QUERIES):
+    # consultations, their diagnoses, their referrals, house calls
+    with django_assert_num_queries(16 + CHAIN_LOCK_QUERIES):
         patient_client.get(path)

@@ -1,3 +1,5 @@
+import sys
+
 import pytest
 from django.template.loader import render_to_string
 
@@ -169,3 +171,12 @@ def test_the_chat_poll_with_a_cursor_that_is_no_message_id_answers(client, after
     client.force_login(consultation.patient.account)
     poll = client.get(f"/consultations/{consultation.pk}/poll/?after={after}")
     assert poll.status_code == 200
+
+
+def test_without_pdf_rendering_the_visit_summary_is_a_503_not_a_server_error(client, monkeypatch):
+    consultation = _closed()
+    client.force_login(consultation.patient.account)
+    monkeypatch.setitem(sys.modules, "weasyprint", None)  # as on a server without Pango
+    response = client.get(f"/consultations/{consultation.pk}/summary.pdf")
+    assert response.status_code == 503
+    assert response["Content-Type"].startswith("text/plain")

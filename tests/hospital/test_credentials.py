@@ -154,3 +154,34 @@ def test_admin_verification_queue_actions(client):
     credential.refresh_from_db()
     assert credential.status == Credential.Status.REJECTED
     assert credential.rejection_reason == "号码不符"
+
+
+def test_a_doctor_is_warned_30_and_again_7_days_before_a_credential_expires(
+    django_capture_on_commit_callbacks,
+):
+    doctor = DoctorFactory()
+    today = timezone.localdate()
+    expires = today + dt.timedelta(days=30)
+    doctor.credentials.filter(kind="practice").update(expires_on=expires)
+    doctor.credentials.exclude(kind="practice").update(expires_on=today + dt.timedelta(days=400))
+    warnings = Notification.objects.filter(recipient=doctor.user, kind="hospital.credential_expiry")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert credentials_warn_expiring(today=today) == 1
+        assert credentials_warn_expiring(today=today + dt.timedelta(days=1)) == 0
+        assert credentials_warn_expiring(today=expires - dt.timedelta(days=8)) == 0
+        assert credentials_warn_expiring(today=expires - dt.timedelta(days=7)) == 1
+        assert credentials_warn_expiring(today=expires - dt.timedelta(days=3)) == 0
+    assert warnings.count() == 2
+
+
+def test_a_credential_first_seen_inside_seven_days_is_warned_once(
+    django_capture_on_commit_callbacks,
+):
+    doctor = DoctorFactory()
+    today = timezone.localdate()
+    doctor.credentials.filter(kind="practice").update(expires_on=today + dt.timedelta(days=5))
+    doctor.credentials.exclude(kind="practice").update(expires_on=today + dt.timedelta(days=400))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert credentials_warn_expiring(today=today) == 1
+        assert credentials_warn_expiring(today=today) == 0
+    assert Notification.objects.filter(recipient=doctor.user).count() == 1

@@ -30,9 +30,14 @@ from hospital.prescriptions.decision_support.knowledge import (
 )
 from hospital.prescriptions.decision_support.knowledge_files import (
     ALLERGY_COLUMNS,
+    COMPONENT_COLUMNS,
     DUPLICATE_EXCEPTION_COLUMNS,
+    ELDERLY_COLUMNS,
     FORMULARY_COLUMNS,
+    HEPATIC_RULE_COLUMNS,
     INTERACTION_COLUMNS,
+    QT_RISK_COLUMNS,
+    RENAL_RULE_COLUMNS,
     get_knowledge,
     load_knowledge,
 )
@@ -349,6 +354,11 @@ def write_knowledge(folder: Path, **overrides) -> Path:
         "interactions.csv": (INTERACTION_COLUMNS, INTERACTIONS),
         "allergy_cross_reactivity.csv": ((*ALLERGY_COLUMNS, "synonyms"), ALLERGY_RULES),
         "duplicate_therapy_exceptions.csv": (DUPLICATE_EXCEPTION_COLUMNS, EXCEPTIONS),
+        "renal_rules.csv": (RENAL_RULE_COLUMNS, []),
+        "hepatic_rules.csv": (HEPATIC_RULE_COLUMNS, []),
+        "qt_risk.csv": (QT_RISK_COLUMNS, []),
+        "combination_components.csv": (COMPONENT_COLUMNS, []),
+        "elderly_pim.csv": (ELDERLY_COLUMNS, []),
     }
     for name, (columns, rows) in files.items():
         write_csv(folder / name, columns, overrides.get(name, rows))
@@ -363,6 +373,11 @@ def kb_dir(tmp_path, settings) -> Path:
         "formulary.csv": 5,
         "interactions.csv": 2,
         "allergy_cross_reactivity.csv": 1,
+        "renal_rules.csv": 0,
+        "hepatic_rules.csv": 0,
+        "qt_risk.csv": 0,
+        "combination_components.csv": 0,
+        "elderly_pim.csv": 0,
     }
     return folder
 
@@ -832,8 +847,10 @@ def test_paediatric_caution_text_is_information(kb):
 
 
 def test_elderly_caution(kb):
+    # The formulary's note is a reminder; the sourced list of inappropriate medicines is what
+    # raises an elderly finding above minor.
     finding = only(check(kb, [item("AMI", "10")], adult(age_years=72)), FindingKind.ELDERLY)
-    assert finding.severity == Severity.MODERATE
+    assert finding.severity == Severity.MINOR
     assert "Beers" in finding.message
     assert finding.message_zh.endswith("抗胆碱作用；避免使用（Beers标准）。")
     assert of_kind(check(kb, [item("AMI", "10")], adult(age_years=64)), FindingKind.ELDERLY) == []
@@ -1218,8 +1235,10 @@ def test_beers_drug_in_an_older_patient(shipped):
         adult(age_years=78),
     )
     elderly = only(findings, FindingKind.ELDERLY)
-    assert elderly.severity == Severity.MODERATE
-    assert "Beers" in elderly.message
+    # Beers 2023 says avoid tertiary tricyclics (strong): major, with the list as its source
+    assert elderly.severity == Severity.MAJOR
+    assert elderly.rule_id == "pim-tertiary-tca"
+    assert "Beers" in elderly.source
 
 
 def test_morphine_is_never_prescribed_online(shipped):

@@ -157,9 +157,10 @@ def test_pdf_escapes_user_content():
 
 
 def test_long_term_prescription_is_labelled_chronic():
-    rx = signed(None, item(duration_days=28))
+    rx = signed(None, item(duration_days=28), long_term_reason="高血压病情稳定，规律随访")
     html = render_to_string(
         "hospital/prescriptions/prescription_pdf.html",
         prescription_pdf_context(rx, verify_url="https://example.test/verify"),
     )
     assert "慢病" in html
+    assert "高血压病情稳定，规律随访" in html

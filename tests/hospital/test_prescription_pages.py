@@ -3,6 +3,8 @@ signing, the patient's read-only view and the PDF download."""
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
 from hospital.prescriptions.models import Prescription
@@ -95,7 +97,7 @@ def test_live_check_shows_a_rule_error(client):
         ("dose", "99999999"),
         ("dose", "0.0001"),
         ("quantity_packs", "99999999999999"),
-        ("dose_unit", "m" * 21),
+        ("dose_unit", "m" * 41),
     ],
 )
 @pytest.mark.parametrize("action", ["new", "check"])
@@ -206,3 +208,18 @@ def test_patient_sees_the_signed_prescription_without_signing_controls(client):
     pdf = client.get(f"/prescriptions/{rx.pk}/pdf/")
     assert pdf.status_code == 200
     assert pdf["Content-Type"] == "application/pdf"
+
+
+def test_without_pdf_rendering_the_prescription_page_says_so_and_logs_no_export(
+    client, monkeypatch
+):
+    from audit.models import AccessLogEntry
+
+    rx = signed(None, item())
+    client.force_login(rx.patient.account)
+    monkeypatch.setitem(sys.modules, "weasyprint", None)  # as on a server without Pango
+    response = client.get(f"/prescriptions/{rx.pk}/pdf/")
+    assert response.status_code == 503
+    assert response["Cache-Control"] == "private, no-store"
+    assert "PDF" in response.content.decode()
+    assert not AccessLogEntry.objects.filter(object_id=rx.pk, action="export").exists()

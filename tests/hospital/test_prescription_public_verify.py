@@ -104,7 +104,7 @@ def test_drafts_and_made_up_codes_find_nothing():
     assert client.get(f"/rx/{not_an_id}/").status_code == 404
 
 
-def test_a_script_walking_codes_is_refused_after_the_limit():
+def test_a_script_walking_codes_is_refused_after_the_limit(one_rate_window):
     rx = _approved()
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     statuses = [_page(rx, client).status_code for _ in range(PUBLIC_VERIFY_LIMIT)]

@@ -176,9 +176,13 @@ def test_long_supply_needs_a_chronic_diagnosis():
     _refused(response, "items[0].duration_days", "supply_too_long")
 
 
-def test_four_weeks_for_a_chronic_condition_is_allowed():
+def test_four_weeks_for_a_chronic_condition_is_allowed_with_the_reason():
     consultation = PrescribingConsultationFactory()
-    response = _post(consultation, item_payload(duration_days=28, quantity_packs=1))
+    response = _post(
+        consultation,
+        item_payload(duration_days=28, quantity_packs=1),
+        long_term_reason="血压稳定 6 个月，规律随访",
+    )
     assert response.status_code == 201, response.content
     assert response.json()["is_long_term"] is True
 
@@ -222,7 +226,9 @@ def test_packs_are_counted_from_dose_frequency_and_days():
     consultation = PrescribingConsultationFactory()
     # 10 mg (2 tablets) twice a day for 28 days = 112 tablets = 4 packs of 28.
     ok = _post(
-        consultation, item_payload(dose="10", frequency="BID", duration_days=28, quantity_packs=4)
+        consultation,
+        item_payload(dose="10", frequency="BID", duration_days=28, quantity_packs=4),
+        long_term_reason="血压稳定，规律随访",
     )
     assert ok.status_code == 201, ok.content
 

@@ -195,7 +195,9 @@ def test_bad_icd10_code_is_a_400_field_error_and_changes_nothing(patient, patien
     assert response.status_code == 400
     assert "icd10_code" in response.json()["errors"]
     assert not Condition.objects.exists()
-    assert AccessLogEntry.objects.count() == before
+    # The attempt on the record is still one access-log row, saying what was answered.
+    assert AccessLogEntry.objects.count() == before + 1
+    assert AccessLogEntry.objects.order_by("-sequence").first().detail == "POST answered 400"
 
 
 def test_patient_condition_is_unconfirmed_doctor_condition_confirmed(patient, patient_client):

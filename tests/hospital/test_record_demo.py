@@ -33,3 +33,22 @@ def test_demo_record_is_seeded_once():
     assert Reading.objects.filter(patient=patient).count() == count
     assert MedicalDocument.objects.filter(patient=patient).count() == 1
     assert patient.conditions.count() == 2
+
+
+def test_demo_reminders_are_set_through_the_services_once():
+    from hospital.records.models import DeviceTestSchedule
+    from notifications.models import Caregiver, ScheduledNotification, WechatSubscription
+
+    seed_accounts(stdout=io.StringIO())
+    seed_hospital(stdout=io.StringIO())
+    seed_hospital(stdout=io.StringIO())
+    patient = PatientProfile.objects.get(account__email="patient@xinglin.test", relationship="self")
+    (schedule,) = DeviceTestSchedule.objects.filter(patient=patient)
+    assert (schedule.kind, schedule.times_of_day) == ("glucose_fasting", ["07:00"])
+    assert ScheduledNotification.objects.filter(
+        dedupe_key__startswith=f"device-test:{schedule.pk}:"
+    ).exists()
+    assert WechatSubscription.objects.filter(user=patient.account, mode="long_term").count() == 2
+    (caregiver,) = Caregiver.objects.filter(account=patient.account)
+    assert caregiver.family_member.real_name == "王丽"
+    assert "hospital.device_reading_out_of_range" in caregiver.kinds

@@ -8,6 +8,7 @@ import datetime as dt
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from hospital.prescriptions.services.review import prescription_approve
 from insurance import demo
@@ -73,19 +74,34 @@ def test_the_centres_split_adds_up_and_is_the_engines():
     assert answer.balc == engine.social_year.account_balance
 
 
-def test_confirmation_settles_at_the_centre_and_reversal_goes_through_2601():
+@pytest.mark.parametrize(
+    ("chain", "undone_as"),
+    [
+        ("mobile", CentreSettlement.Status.REFUNDED),  # 6201 → 6202, refund 6203
+        ("counter", CentreSettlement.Status.REVERSED),  # 2206 → 2207, reversal 2601
+    ],
+)
+def test_confirmation_settles_at_the_centre_and_a_refund_undoes_it_on_the_same_chain(
+    settings, chain, undone_as
+):
+    settings.INSURANCE_SETTLEMENT_CHAIN = chain
     patient, social = insured_patient(deductible_met=180_000)
     national_code_mapped("amlodipine")
-    settlement = settlement_confirm(settlement_id=quote(patient).pk)
+    quoted = quote(patient)
+    assert quoted.pay_ord_id.startswith("PAYORD") if chain == "mobile" else not quoted.pay_ord_id
+    settings.INSURANCE_SETTLEMENT_CHAIN = "counter" if chain == "mobile" else "mobile"
+    settlement = settlement_confirm(settlement_id=quoted.pk)  # on the chain it was quoted on
     assert settlement.status == Settlement.Status.CONFIRMED
     centre = CentreSettlement.objects.get(setl_id=settlement.setl_id)
     assert centre.status == CentreSettlement.Status.SETTLED
     assert centre.hifp_pay == settlement.social_pool_fen == 42_000
-    assert get_gateway().daily_reconciliation(day=centre.setl_time.date()).hifp_pay == 42_000
+    # The centre reconciles by its local day (Asia/Shanghai), not by the UTC date.
+    day = timezone.localdate(centre.setl_time)
+    assert get_gateway().daily_reconciliation(day=day).hifp_pay == 42_000
 
     settlement_reverse(settlement_id=settlement.pk, reason="refund")
     centre.refresh_from_db()
-    assert centre.status == CentreSettlement.Status.REVERSED
+    assert centre.status == undone_as
     assert year_of(social).pool_paid_fen == 0
     assert get_gateway().query(setl_id=settlement.setl_id).settled is False
 
@@ -98,6 +114,11 @@ def test_an_unconfirmed_success_stays_pending_until_the_query_then_moves_once(se
     assert settlement.status == Settlement.Status.PENDING
     assert settlement.setl_id
     assert year_of(social).pool_paid_fen == 0
+    patient_client = Client()
+    patient_client.force_login(patient.account)
+    page = patient_client.get(f"/insurance/settlements/{settlement.pk}/").content.decode()
+    assert 'data-testid="awaiting-centre"' in page
+    assert settlement.setl_id in page
     social.refresh_from_db()
     assert social.account_balance_fen == 50_000
 
@@ -106,6 +127,8 @@ def test_an_unconfirmed_success_stays_pending_until_the_query_then_moves_once(se
     assert settlement.status == Settlement.Status.CONFIRMED
     assert year_of(social).pool_paid_fen == 42_000
     assert settlements_refresh_pending() == 0
+    page = patient_client.get(f"/insurance/settlements/{settlement.pk}/").content.decode()
+    assert 'data-testid="awaiting-centre"' not in page
     assert settlement_confirm(settlement_id=settlement.pk).status == Settlement.Status.CONFIRMED
     assert year_of(social).pool_paid_fen == 42_000
     social.refresh_from_db()
@@ -142,7 +165,7 @@ def test_the_demo_maps_the_demo_shops_drugs():
     import io
 
     demo.seed_demo_data(stdout=io.StringIO())
-    assert DrugCodeMapping.objects.filter(item_code="DRG-metformin-500mg-tab").exists()
+    assert DrugCodeMapping.objects.filter(item_code="metformin-500mg-tab").exists()
 
 
 def test_approval_uploads_the_prescription_with_both_signatures(
@@ -150,6 +173,9 @@ def test_approval_uploads_the_prescription_with_both_signatures(
 ):
     demo.seed_demo_data(stdout=__import__("io").StringIO())
     rx = PrescriptionFactory()
+    drug_codes = [item.drug.code for item in rx.items.order_by("position", "id")]
+    assert drug_codes
+    national_code_mapped(*drug_codes)
     Policy.objects.create(
         patient=rx.patient,
         plan=Plan.objects.get(code=demo.EMPLOYEE_PLAN),
@@ -163,10 +189,19 @@ def test_approval_uploads_the_prescription_with_both_signatures(
     assert upload.hi_rxno
     assert upload.payload["doctor_signature"] == rx.signature
     assert len(upload.payload["pharmacist_signature"]) == 64
-    assert upload.payload["lines"]
+    # Each drug goes to the centre under the national code its formulary entry is mapped to.
+    assert [line["med_list_codg"] for line in upload.payload["lines"]] == [
+        f"X{code.upper()[:10]}" for code in drug_codes
+    ]
     assert get_gateway().prescription_results(hosp_rxno=upload.reference).hi_rxno == (
         upload.hi_rxno
     )
+    # The patient's prescription page says it went to the centre, with the centre's number.
+    patient_client = Client()
+    patient_client.force_login(rx.patient.account)
+    page = patient_client.get(f"/prescriptions/{rx.pk}/").content.decode()
+    assert 'data-testid="circulation"' in page
+    assert upload.hi_rxno in page
 
 
 def test_a_pending_settlement_reversed_is_cancelled_at_the_centre_and_moves_nothing(settings):

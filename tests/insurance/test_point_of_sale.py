@@ -53,7 +53,7 @@ def _insured(**kwargs):
 
 def _rx_in_cart(patient, *, packs=2, category="jia", price="38.50"):
     product = RxProductFactory(price=Decimal(price), drug__insurance_category=category)
-    national_code_mapped(product.sku)
+    national_code_mapped(product.drug.code)
     stock(product, 10)
     item = approved_item(patient, product.drug, packs=packs)
     services.cart_line_add(

@@ -83,6 +83,18 @@ def test_a_clean_day_has_no_differences_and_its_totals_match():
     assert run.cash_fen == 500 + 1310
     assert (run.payments_captured, run.payments_captured_fen) == (3, run.cash_fen + 1000)
     assert (run.refunds, run.refunds_fen) == (1, 1000)
+    # The centre's day (3201) is ours: the two sales that stand, the reversed one in neither.
+    assert (run.centre_settlements, run.centre_hifp_fen, run.centre_acct_fen) == (
+        2,
+        3500 + 9240,
+        1000 + 1000,
+    )
+    assert (run.social_settlements, run.social_hifp_fen, run.social_acct_fen) == (
+        2,
+        3500 + 9240,
+        1000 + 1000,
+    )
+    assert run.centre_medfee_fen == run.social_medfee_fen == 5000 + 11550
 
 
 def test_a_settlement_whose_patient_part_was_never_paid_is_reported():
@@ -108,8 +120,12 @@ def test_a_payment_insurance_covered_but_never_settled_is_reported():
 
     run = reconciliation_run(day=_today())
 
-    assert _kinds(run) == [(Kind.PAYMENT_WITHOUT_SETTLEMENT, f"appointment:{appointment.pk}")]
-    difference = run.differences.get()
+    # The centre settled it all the same: its day differs from ours too.
+    assert _kinds(run) == [
+        (Kind.CENTRE_TOTALS_MISMATCH, f"3201:{_today().isoformat()}"),
+        (Kind.PAYMENT_WITHOUT_SETTLEMENT, f"appointment:{appointment.pk}"),
+    ]
+    difference = run.differences.get(kind=Kind.PAYMENT_WITHOUT_SETTLEMENT)
     assert difference.payment == appointment.payment
     assert (difference.payment_fen, difference.payment_covered_fen) == (500, 4500)
 
@@ -159,8 +175,12 @@ def test_a_settlement_that_split_differently_from_the_payment_is_reported():
 
     run = reconciliation_run(day=_today())
 
-    assert _kinds(run) == [(Kind.AMOUNT_MISMATCH, f"appointment:{appointment.pk}")]
-    difference = run.differences.get()
+    # The centre's account total (¥10) is not the settlement's (¥9) either.
+    assert _kinds(run) == [
+        (Kind.AMOUNT_MISMATCH, f"appointment:{appointment.pk}"),
+        (Kind.CENTRE_TOTALS_MISMATCH, f"3201:{_today().isoformat()}"),
+    ]
+    difference = run.differences.get(kind=Kind.AMOUNT_MISMATCH)
     assert (difference.settlement_cash_fen, difference.payment_fen) == (600, 500)
     assert (difference.settlement_covered_fen, difference.payment_covered_fen) == (4400, 4500)
 
@@ -209,6 +229,9 @@ def test_an_operator_reads_the_report_and_runs_a_day_again():
     assert "Refunded, but the settlement was not reversed" in page
     assert f"appointment:{appointment.pk}" in page
     assert "¥5.00" in page
+    # The centre's day beside ours: the ¥35.00 the pool paid, on both sides.
+    assert "The medical-insurance centre&#x27;s day (3201) and ours" in page
+    assert page.count("¥35.00") >= 2
 
     response = client.post(
         "/admin/insurance/reconciliationrun/",
@@ -218,3 +241,38 @@ def test_an_operator_reads_the_report_and_runs_a_day_again():
     )
     assert f"{run.day:%Y-%m-%d}: 1 difference." in response.content.decode()
     assert ReconciliationRun.objects.get().pk != run.pk
+
+
+def test_a_settlement_the_centre_undid_without_us_is_reported_against_its_totals():
+    from insurance.models import CentreSettlement
+
+    appointment = _paid_booking()
+    settlement = Settlement.objects.get(reference=f"appointment:{appointment.pk}")
+    # The centre cancelled it on its side (an operator at the centre); nothing here knows.
+    CentreSettlement.objects.filter(setl_id=settlement.setl_id).update(
+        status=CentreSettlement.Status.CANCELLED
+    )
+
+    run = reconciliation_run(day=_today())
+
+    assert _kinds(run) == [(Kind.CENTRE_TOTALS_MISMATCH, f"3201:{_today().isoformat()}")]
+    assert (run.centre_settlements, run.social_settlements) == (0, 1)
+    assert (run.centre_hifp_fen, run.social_hifp_fen) == (0, 3500)
+
+
+def test_a_settlement_still_pending_here_differs_from_the_centre_until_it_is_refreshed(settings):
+    from insurance.services.settlement import settlements_refresh_pending
+
+    settings.INSURANCE_GATEWAY_SIMULATE_UNCONFIRMED = True
+    appointment = _paid_booking()
+    settlement = Settlement.objects.get(reference=f"appointment:{appointment.pk}")
+    assert settlement.status == Settlement.Status.PENDING
+
+    run = reconciliation_run(day=_today())
+    assert (Kind.CENTRE_TOTALS_MISMATCH, f"3201:{_today().isoformat()}") in _kinds(run)
+    assert (run.centre_settlements, run.social_settlements) == (1, 0)
+
+    assert settlements_refresh_pending() == 1
+    run = reconciliation_run(day=_today())
+    assert Kind.CENTRE_TOTALS_MISMATCH not in {kind for kind, _ in _kinds(run)}
+    assert run.centre_settlements == run.social_settlements == 1

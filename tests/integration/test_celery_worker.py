@@ -28,7 +28,9 @@ from notifications.services import notification_send
 from tests.accounts.factories import PatientUserFactory
 
 CELERY = Path(sys.executable).with_name("celery")
-WAIT_SECONDS = 60
+# A guard against a hang, not a speed target: a worker starting on a busy 2-core machine can
+# take more than a minute before its first task.
+WAIT_SECONDS = 180
 
 
 def worker_env(**overrides: str) -> dict[str, str]:

@@ -53,3 +53,45 @@ def test_operators_retry_failed_deliveries_from_the_admin(
     delivery.refresh_from_db()
     assert delivery.status == NotificationDelivery.Status.SENT
     assert len(mail.outbox) == 1
+
+
+def test_operators_see_and_cancel_scheduled_notifications(admin_client):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from notifications.models import ScheduledNotification
+    from notifications.services import notification_schedule
+    from tests.accounts.factories import PatientUserFactory
+
+    patient = PatientUserFactory()
+    due = timezone.now() + dt.timedelta(days=1)
+    pending = notification_schedule(
+        recipient=patient, kind="general", due_at=due, subject="s", body="b", dedupe_key="a:4"
+    )
+    neighbour = notification_schedule(
+        recipient=patient, kind="general", due_at=due, subject="s", body="b", dedupe_key="a:40"
+    )
+    listing = admin_client.get("/admin/notifications/schedulednotification/")
+    assert listing.status_code == 200
+    assert listing.context["cl"].result_count == 2
+    answer = admin_client.post(
+        "/admin/notifications/schedulednotification/",
+        {"action": "cancel_selected", "_selected_action": [pending.pk]},
+    )
+    assert answer.status_code == 302
+    pending.refresh_from_db()
+    neighbour.refresh_from_db()
+    assert pending.status == ScheduledNotification.Status.CANCELLED
+    assert neighbour.status == ScheduledNotification.Status.PENDING
+
+
+def test_failed_sms_deliveries_are_listed_by_channel(admin_client):
+    notification = NotificationFactory()
+    NotificationDelivery.objects.create(
+        notification=notification, channel="sms", status="failed", last_error="gateway 503"
+    )
+    listing = admin_client.get(
+        "/admin/notifications/notificationdelivery/", {"channel": "sms", "status": "failed"}
+    )
+    assert listing.context["cl"].result_count == 1

@@ -85,7 +85,7 @@ def test_list_rows_carry_stock_and_never_an_rx_image(api_client):
     assert rows[rx.pk]["image_url"] is None
     assert rows[rx.pk]["is_prescription"] is True
     assert rows[rx.pk]["in_stock"] is False
-    assert rows[device.pk]["image_url"].endswith("placeholder-device.svg")
+    assert rows[device.pk]["image_url"].endswith("illustrations/device.svg")
     assert rows[device.pk]["in_stock"] is True
     assert rows[device.pk]["price"] == "25.00"
 

@@ -33,7 +33,7 @@ def test_home_shows_otc_images_and_rx_products_as_text_only(client):
     rx = RxProductFactory(name_zh="氨氯地平片")
     html = client.get("/").content.decode()
     assert "电子血压计" in html
-    assert "placeholder-device.svg" in html
+    assert "illustrations/device.svg" in html
     assert "氨氯地平片" in html
     rx_tile = re.search(r'data-testid="home-rx">(.*?)</li>', html, re.S)
     assert rx_tile
