@@ -6,7 +6,7 @@ PIP := $(VENV)/bin/pip
 RUN_ENV := DEBUG=true
 PYTEST_WORKERS ?= 2
 
-.PHONY: run test lint typecheck bench install install-dev migrate seed clean
+.PHONY: run test lint typecheck bench install install-dev migrate seed screenshots clean
 
 $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -32,7 +32,7 @@ run: seed
 	@exec env $(RUN_ENV) $(PY) manage.py run_demo --addr 127.0.0.1:8000
 
 test: install-dev
-	$(PY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 lint: install-dev
 	$(VENV)/bin/ruff check .
@@ -43,6 +43,10 @@ typecheck: install-dev
 
 bench: install-dev
 	$(PY) benchmarks/run.py
+
+# The README's pictures, taken from a running `make run` (Debian's chromium; see tools/).
+screenshots: install-dev
+	$(RUN_ENV) $(PY) tools/screenshots.py --base-url http://127.0.0.1:8000
 
 clean:
 	rm -rf var/ .pytest_cache .mypy_cache .ruff_cache

@@ -1,4 +1,5 @@
-"""The bare baseline: the catalog page straight from the Product table, no DRF.
+"""The bare baselines: the catalog page straight from the Product table, no DRF; and the
+minimal checkout (below).
 
 Same filters (listed products, search terms, category, Rx flag), same order, same page size and
 the same keyset cursor as the catalog API, read with `.values()` and returned by JsonResponse.
@@ -8,10 +9,19 @@ content negotiation) is what the throughput ratio measures.
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+import secrets
+from decimal import Decimal
+
+from django.db import transaction
 from django.db.models import F
 from django.http import Http404, HttpRequest, JsonResponse
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
 
-from pharmacy.models import Category, Product
+from pharmacy.models import CartLine, Category, Order, OrderLine, Product
 from pharmacy.search import query_terms
 from pharmacy.selectors import PRODUCT_LIST_FIELDS
 
@@ -80,3 +90,70 @@ def product_detail(request: HttpRequest, pk: int) -> JsonResponse:
     if row is None:
         raise Http404
     return JsonResponse(row)
+
+
+@csrf_exempt
+@require_POST
+def checkout(request: HttpRequest) -> JsonResponse:
+    """The least a correct checkout does, on the same tables, in one transaction: lock the
+    stock row, take the packs, write the order and its line, remove the cart line. No
+    authentication (the account is named in the body), no idempotency, no prescriptions, no
+    insurance, no history: what the API does beyond this is what the checkout ratio measures."""
+    try:
+        account_id = int(json.loads(request.body)["account"])
+    except (ValueError, KeyError, TypeError):
+        return JsonResponse({"detail": "name the account"}, status=400)
+    with transaction.atomic():
+        line = (
+            CartLine.objects.select_for_update()
+            .filter(account_id=account_id)
+            .values("pk", "patient_id", "product_id", "quantity")
+            .first()
+        )
+        if line is None:
+            return JsonResponse({"detail": "cart is empty"}, status=400)
+        product = (
+            Product.objects.select_for_update()
+            .values("stock_on_hand", "stock_reserved", "price", "name_zh")
+            .get(pk=line["product_id"])
+        )
+        if product["stock_on_hand"] - product["stock_reserved"] < line["quantity"]:
+            return JsonResponse({"detail": "out of stock"}, status=409)
+        Product.objects.filter(pk=line["product_id"]).update(
+            stock_reserved=F("stock_reserved") + line["quantity"]
+        )
+        total = product["price"] * line["quantity"]
+        now = timezone.now()
+        (order,) = Order.objects.bulk_create(
+            [
+                Order(
+                    number=f"B{now:%Y%m%d%H%M%S}{secrets.randbelow(10**6):06d}",
+                    account_id=account_id,
+                    delivery_method=Order.DeliveryMethod.EXPRESS,
+                    recipient_name="张三",
+                    recipient_phone="13800138000",
+                    city="上海",
+                    address="浦东新区世纪大道100号",
+                    items_total=total,
+                    shipping_fee=Decimal("0.00"),
+                    gross_total=total,
+                    patient_due=total,
+                    expires_at=now + dt.timedelta(minutes=30),
+                )
+            ]
+        )
+        OrderLine.objects.bulk_create(
+            [
+                OrderLine(
+                    order=order,
+                    product_id=line["product_id"],
+                    patient_id=line["patient_id"],
+                    product_name=product["name_zh"],
+                    quantity=line["quantity"],
+                    unit_price=product["price"],
+                    line_total=total,
+                )
+            ]
+        )
+        CartLine.objects.filter(pk=line["pk"]).delete()
+    return JsonResponse({"id": order.pk, "number": order.number}, status=201)

@@ -181,18 +181,38 @@ def claims_reset(claim_ids: list[int]) -> None:
         )
 
 
-def engine_pass(claim_ids: list[int], *, deadline: float | None = None) -> int:
+def engine_pass(claim_ids: list[int], *, deadline: float | None = None) -> tuple[int, int]:
     """Each claim through claim_adjudicate, one transaction each as the task runs it; stops at
-    the deadline. Returns how many were adjudicated."""
+    the deadline. Returns how many were adjudicated and the statements they sent."""
     from insurance.services.claims import claim_adjudicate
 
+    statements = 0
+
+    def count(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+        nonlocal statements
+        statements += 1
+        return execute(sql, params, many, context)
+
     done = 0
+    with connection.execute_wrapper(count):
+        for claim_id in claim_ids:
+            if deadline is not None and time.monotonic() > deadline:
+                break
+            claim_adjudicate(claim_id=claim_id)
+            done += 1
+    return done, statements
+
+
+def orm_floor_pass(claim_ids: list[int], *, statements_per_claim: int) -> None:
+    """What the ORM alone costs at the engine's number of statements a claim: as many reads of
+    the claim by primary key, one transaction a claim, nothing computed or written. No engine
+    through the ORM at that many statements can be faster than this."""
+    from insurance.models import Claim
+
     for claim_id in claim_ids:
-        if deadline is not None and time.monotonic() > deadline:
-            break
-        claim_adjudicate(claim_id=claim_id)
-        done += 1
-    return done
+        with transaction.atomic():
+            for _ in range(statements_per_claim):
+                Claim.objects.filter(pk=claim_id).first()
 
 
 # One statement per claim: lock the policy's year, split the lines in date order with running
@@ -338,6 +358,8 @@ class ClaimsResult:
     sql_seconds: float
     engine: Totals
     sql: Totals
+    statements_per_claim: float = 0.0
+    floor_seconds: float = 0.0
 
     @property
     def engine_rate(self) -> float:
@@ -346,6 +368,10 @@ class ClaimsResult:
     @property
     def sql_rate(self) -> float:
         return self.claims / self.sql_seconds if self.sql_seconds else float("nan")
+
+    @property
+    def floor_rate(self) -> float:
+        return self.claims / self.floor_seconds if self.floor_seconds else float("nan")
 
     @property
     def same_totals(self) -> bool:
@@ -358,7 +384,7 @@ def claims_compare(claim_ids: list[int], *, budget_seconds: float | None = None)
     claims_reset(claim_ids)
     started = time.monotonic()
     deadline = started + budget_seconds if budget_seconds else None
-    done = engine_pass(claim_ids, deadline=deadline)
+    done, statements = engine_pass(claim_ids, deadline=deadline)
     engine_seconds = time.monotonic() - started
     taken = claim_ids[:done]
     engine = claims_totals(taken)
@@ -367,4 +393,8 @@ def claims_compare(claim_ids: list[int], *, budget_seconds: float | None = None)
     sql_pass(taken)
     sql_seconds = time.monotonic() - started
     sql = claims_totals(taken)
-    return ClaimsResult(done, engine_seconds, sql_seconds, engine, sql)
+    per_claim = statements / done if done else 0.0
+    started = time.monotonic()
+    orm_floor_pass(taken, statements_per_claim=round(per_claim))
+    floor_seconds = time.monotonic() - started
+    return ClaimsResult(done, engine_seconds, sql_seconds, engine, sql, per_claim, floor_seconds)

@@ -1,4 +1,5 @@
-"""The whole site (config.urls) plus the bare baseline views under /bench/baseline/."""
+"""The whole site (config.urls) plus the bare baseline views under /bench/baseline/: mounted
+only by benchmarks.settings, for the benchmark run, never in production."""
 
 from django.urls import include, path
 
@@ -11,6 +12,7 @@ urlpatterns = [
         baseline.product_detail,
         name="bench-baseline-product",
     ),
+    path("bench/baseline/checkout/", baseline.checkout, name="bench-baseline-checkout"),
     path("", include("config.urls")),
 ]
 
