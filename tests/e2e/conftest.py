@@ -340,6 +340,10 @@ def totp_code(secret: str, *, account: str) -> str:
     code."""
     from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 
+    # Typing a code takes a moment: one made in the last seconds of its period would reach
+    # the server in the next, where it is refused; wait for the next code instead.
+    if 30 - time.time() % 30 < 3:
+        time.sleep(30 - time.time() % 30 + 0.1)
     period = int(time.time()) // 30
     if _last_totp_period.get(account, -1) >= period:
         time.sleep((period + 1) * 30 - time.time() + 0.5)
