@@ -165,3 +165,15 @@ def access_log_for_request(
         outcome=outcome,
         detail=detail,
     )
+
+
+def access_log_list(request: Any, *, object_type: str, detail: str) -> AccessLogEntry:
+    """A list view's one row: no single patient or object, what was listed said in `detail`."""
+    return access_log_for_request(
+        request,
+        patient_id=None,
+        object_type=object_type,
+        object_id=None,
+        action="list",
+        detail=detail,
+    )

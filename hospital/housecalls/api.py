@@ -13,7 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from audit.services import access_log_record
+from audit.services import access_log_list, access_log_record
 from core.api.serializers import ModelOutputSerializer
 from core.idempotency import idempotent
 from hospital.doctors import selectors as doctor_selectors
@@ -209,14 +209,7 @@ class HouseCallListCreateApi(GenericAPIView):
             account=request.user, status=request.query_params.get("status", "")
         )
         page = self.paginate_queryset(queryset)
-        access_log_record(
-            actor=request.user,
-            patient_id=None,
-            object_type="house_call",
-            object_id=None,
-            action="list",
-            detail=f"{len(page or [])} house calls",
-        )
+        access_log_list(request, object_type="house_call", detail=f"{len(page or [])} house calls")
         return self.get_paginated_response(HouseCallOutput(page, many=True).data)
 
     @extend_schema(
@@ -348,13 +341,8 @@ class DoctorHouseCallListApi(GenericAPIView):
     def get(self, request: Request) -> Response:
         doctor = _doctor(request)
         page = self.paginate_queryset(selectors.house_call_list_for_doctor(doctor=doctor))
-        access_log_record(
-            actor=request.user,
-            patient_id=None,
-            object_type="house_call",
-            object_id=None,
-            action="list",
-            detail=f"doctor's house calls: {len(page or [])}",
+        access_log_list(
+            request, object_type="house_call", detail=f"doctor's house calls: {len(page or [])}"
         )
         return self.get_paginated_response(HouseCallOutput(page, many=True).data)
 

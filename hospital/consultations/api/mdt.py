@@ -10,7 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from audit.services import access_log_for_request
+from audit.services import access_log_for_request, access_log_list
 from hospital.consultations import selectors
 from hospital.consultations.api.serializers import DiagnosisOutput, DoctorBrief, PatientBrief
 from hospital.consultations.models import MdtConsultation, MdtInvitation
@@ -144,12 +144,9 @@ class MdtListApi(GenericAPIView):
         page = self.paginate_queryset(
             selectors.mdt_list_for_user(user=request.user, **filters.validated_data)
         )
-        access_log_for_request(
+        access_log_list(
             request,
-            patient_id=None,
             object_type="mdtconsultation",
-            object_id=None,
-            action="list",
             detail=f"{len(page or [])} inter-doctor consultations",
         )
         return self.get_paginated_response(MdtListOutput(page, many=True).data)

@@ -12,7 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from audit.services import access_log_for_request
+from audit.services import access_log_for_request, access_log_list
 from hospital.booking.api import SlotOutput
 from hospital.consultations import selectors
 from hospital.consultations.api.serializers import DoctorBrief, PatientBrief
@@ -150,14 +150,7 @@ class ReferralListApi(GenericAPIView):
         page = self.paginate_queryset(
             selectors.referral_list_for_user(user=request.user, **filters.validated_data)
         )
-        access_log_for_request(
-            request,
-            patient_id=None,
-            object_type="referral",
-            object_id=None,
-            action="list",
-            detail=f"{len(page or [])} referrals",
-        )
+        access_log_list(request, object_type="referral", detail=f"{len(page or [])} referrals")
         return self.get_paginated_response(PartnerReferralOutput(page, many=True).data)
 
 

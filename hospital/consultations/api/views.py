@@ -17,7 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from audit.services import access_log_for_request, access_log_nothing_read
+from audit.services import access_log_for_request, access_log_list, access_log_nothing_read
 from core.exceptions import Conflict, NotAllowed
 from hospital.consultations import selectors
 from hospital.consultations.api.serializers import (
@@ -78,13 +78,8 @@ class ConsultationListApi(GenericAPIView):
         filters.is_valid(raise_exception=True)
         queryset = selectors.consultation_list_for_user(user=request.user, **filters.validated_data)
         page = self.paginate_queryset(queryset)
-        access_log_for_request(
-            request,
-            patient_id=None,
-            object_type="consultation",
-            object_id=None,
-            action="list",
-            detail=f"{len(page or [])} consultations",
+        access_log_list(
+            request, object_type="consultation", detail=f"{len(page or [])} consultations"
         )
         return self.get_paginated_response(ConsultationListOutput(page, many=True).data)
 

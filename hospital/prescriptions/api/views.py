@@ -19,7 +19,7 @@ from rest_framework.views import APIView
 
 from accounts.mfa import second_factor_verified_at
 from accounts.rules import is_pharmacist
-from audit.services import access_log_for_request
+from audit.services import access_log_for_request, access_log_list
 from hospital.consultations.selectors import consultation_get_for_user
 from hospital.prescriptions import selectors
 from hospital.prescriptions.api.serializers import (
@@ -137,14 +137,7 @@ class PrescriptionListApi(GenericAPIView):
             user=request.user, status=filters.validated_data.get("status", "")
         )
         page = self.paginate_queryset(queryset) or []
-        access_log_for_request(
-            request,
-            patient_id=None,
-            object_type="prescription",
-            object_id=None,
-            action="list",
-            detail=f"{len(page)} prescriptions",
-        )
+        access_log_list(request, object_type="prescription", detail=f"{len(page)} prescriptions")
         return self.get_paginated_response(PrescriptionOutput(page, many=True).data)
 
 
@@ -521,13 +514,8 @@ class RenewalRequestListApi(GenericAPIView):
         page = self.paginate_queryset(
             selectors.renewal_request_list(user=request.user, **filters.validated_data)
         )
-        access_log_for_request(
-            request,
-            patient_id=None,
-            object_type="renewal_request",
-            object_id=None,
-            action="list",
-            detail=f"{len(page or [])} renewal requests",
+        access_log_list(
+            request, object_type="renewal_request", detail=f"{len(page or [])} renewal requests"
         )
         return self.get_paginated_response(RenewalRequestOutput(page, many=True).data)
 
