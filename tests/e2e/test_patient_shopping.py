@@ -30,7 +30,9 @@ from tests.e2e.conftest import LANGUAGES, WIDTHS
 # One stack serves all journeys: under xdist they run on one worker (--dist loadgroup).
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 
-DELIVERED_WITHIN_SECONDS = 60
+# A guard against a delivery that never comes, not a speed figure: the simulated courier's
+# steps run on the stack's worker, which shares two cores with the rest of the suite.
+DELIVERED_WITHIN_SECONDS = 180
 ADJUDICATED_WITHIN_SECONDS = 60
 
 
