@@ -52,3 +52,15 @@ def _require_secret_key(**kwargs: Any) -> None:
         secret_key_require("running Celery")
     except ImproperlyConfigured as refusal:
         raise SystemExit(f"{type(refusal).__name__}: {refusal}") from refusal
+
+
+# Set by `manage.py run_demo` for its beat: the file tells the supervisor that beat has built
+# its schedule (see the command for why it waits for it).
+BEAT_READY_FILE_VARIABLE = "XINGLIN_BEAT_READY_FILE"
+
+
+@signals.beat_init.connect
+def _announce_beat_ready(**kwargs: Any) -> None:
+    ready_file = os.environ.get(BEAT_READY_FILE_VARIABLE)
+    if ready_file:
+        Path(ready_file).touch()

@@ -87,7 +87,10 @@ def wait_for(condition, deadline: float, what: str) -> None:
         time.sleep(0.3)
 
 
-def test_one_ctrl_c_stops_web_worker_and_beat_cleanly(tmp_path):
+def run_demo_until_ctrl_c(tmp_path: Path, ready_to_stop) -> tuple[int, str, set[int], float]:
+    """Starts `run_demo` as a terminal's foreground job, presses Ctrl-C once `ready_to_stop(port,
+    supervisor pid, log text)` holds; returns the exit status, the output, the children seen and
+    the deadline left for the checks."""
     deadline = time.monotonic() + BUDGET_SECONDS
     env = demo_env(tmp_path)
     manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
@@ -111,12 +114,13 @@ def test_one_ctrl_c_stops_web_worker_and_beat_cleanly(tmp_path):
             # Its own group, like a terminal's foreground job: Ctrl-C goes to the whole group.
             process_group=0,
         )
+    processes: set[int] = set()
     try:
-        wait_for(lambda: web_answers(port), deadline, "the web server")
-        # web, beat, the worker and its one pool process
-        wait_for(lambda: len(descendants(supervisor.pid)) >= 4, deadline, "the worker's pool")
-        processes = descendants(supervisor.pid)
-
+        while not ready_to_stop(port, supervisor.pid, log_path.read_text(errors="replace")):
+            assert time.monotonic() < deadline, "timed out waiting for the moment to stop"
+            processes |= descendants(supervisor.pid)
+            time.sleep(0.01)
+        processes |= descendants(supervisor.pid)
         os.killpg(supervisor.pid, signal.SIGINT)
         returncode = supervisor.wait(timeout=max(1, deadline - time.monotonic()))
     finally:
@@ -124,11 +128,32 @@ def test_one_ctrl_c_stops_web_worker_and_beat_cleanly(tmp_path):
             os.killpg(supervisor.pid, signal.SIGKILL)
             for pid in descendants(supervisor.pid):
                 os.kill(pid, signal.SIGKILL)
-    output = log_path.read_text(errors="replace")
+    return returncode, log_path.read_text(errors="replace"), processes, deadline
 
+
+def assert_stopped_cleanly(returncode: int, output: str, processes: set[int], deadline: float):
     assert returncode == 0, output
     wait_for(lambda: not any(alive(pid) for pid in processes), deadline, "every child to end")
     assert "Traceback" not in output, output
     assert "RecursionError" not in output, output
+    assert "Killed after the grace period" not in output, output
     assert output.count("Warm shutdown") <= 1, output
     assert "Stopped." in output
+
+
+def test_one_ctrl_c_stops_web_worker_and_beat_cleanly(tmp_path):
+    def serving_with_the_pool(port: int, supervisor_pid: int, output: str) -> bool:
+        # web, beat, the worker and its one pool process
+        return web_answers(port) and len(descendants(supervisor_pid)) >= 4
+
+    assert_stopped_cleanly(*run_demo_until_ctrl_c(tmp_path, serving_with_the_pool))
+
+
+def test_ctrl_c_while_beat_is_building_its_schedule_stops_everything_cleanly(tmp_path):
+    """Beat logs that it starts just before it builds its schedule from the settings: a stop
+    at that moment used to leave tracebacks and a beat killed after the grace period."""
+
+    def beat_starting(port: int, supervisor_pid: int, output: str) -> bool:
+        return "beat: Starting..." in output
+
+    assert_stopped_cleanly(*run_demo_until_ctrl_c(tmp_path, beat_starting))

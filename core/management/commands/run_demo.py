@@ -8,6 +8,10 @@ shutdowns, a RecursionError and a worker left running. Whoever is still there af
 period is killed together with its group (the worker's pool processes with it); a second Ctrl-C
 does that at once. When one of the three stops on its own, the others are stopped too and the
 exit status says so.
+
+Beat is stopped only once it has built its schedule (it touches a file then, bounded by the
+grace period): a SIGTERM while its scheduler is still being built makes celery's handler build
+a second one on a closing database, which logged tracebacks and hung until it was killed.
 """
 
 from __future__ import annotations
@@ -18,14 +22,15 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 from types import FrameType
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from config.celery import ensure_broker_folders
+from config.celery import BEAT_READY_FILE_VARIABLE, ensure_broker_folders
 
-POLL_SECONDS = 0.2
+POLL_SECONDS = 0.05
 
 
 class Command(BaseCommand):
@@ -40,6 +45,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: object, **options: object) -> None:
         ensure_broker_folders()
+        Path(settings.VAR_DIR).mkdir(parents=True, exist_ok=True)
+        beat_ready_file = Path(settings.VAR_DIR) / f"beat-ready-{os.getpid()}"
+        beat_ready_file.unlink(missing_ok=True)
         stop_signals: list[int] = []
 
         def on_signal(signum: int, frame: FrameType | None) -> None:
@@ -65,9 +73,12 @@ class Command(BaseCommand):
                 "--noreload",
             ],
         }
+        environments = {"beat": {**os.environ, BEAT_READY_FILE_VARIABLE: str(beat_ready_file)}}
         children = {
             # Fixed arguments: our own interpreter and entry points.
-            name: subprocess.Popen(command, cwd=settings.BASE_DIR, process_group=0)  # noqa: S603
+            name: subprocess.Popen(  # noqa: S603
+                command, cwd=settings.BASE_DIR, env=environments.get(name), process_group=0
+            )
             for name, command in commands.items()
         }
         self.stdout.write(
@@ -83,10 +94,20 @@ class Command(BaseCommand):
             time.sleep(POLL_SECONDS)
 
         self.stdout.write("Stopping web, worker and beat…")
-        for child in children.values():
-            if child.poll() is None:
-                child.send_signal(signal.SIGTERM)
         deadline = time.monotonic() + float(str(options["grace"]))
+        for name, child in children.items():
+            if name != "beat" and child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+        beat = children["beat"]
+        while (
+            beat.poll() is None
+            and not beat_ready_file.exists()
+            and time.monotonic() < deadline
+            and len(stop_signals) < 2
+        ):
+            time.sleep(POLL_SECONDS)
+        if beat.poll() is None:
+            beat.send_signal(signal.SIGTERM)
         while (
             any(child.poll() is None for child in children.values())
             and time.monotonic() < deadline
@@ -100,6 +121,7 @@ class Command(BaseCommand):
                 os.killpg(child.pid, signal.SIGKILL)
             child.wait()
 
+        beat_ready_file.unlink(missing_ok=True)
         if ended_by_itself:
             raise CommandError(
                 f"{ended_by_itself} stopped on its own (exit status "
