@@ -107,6 +107,7 @@ def _doctor_of(user: Any) -> DoctorProfile:
     return doctor
 
 
+@transaction.atomic
 def availability_add(
     *,
     doctor: DoctorProfile,
@@ -143,7 +144,7 @@ def availability_add(
         slot_minutes=slot_minutes,
         capacity=capacity,
     )
-    transaction.on_commit(lambda: _generate_later(doctor.pk))
+    _generate_later(doctor.pk)
     return availability
 
 
@@ -216,11 +217,14 @@ def exception_add(
             if _on_leave([exception], slot.starts_at, slot.ends_at):
                 Slot.objects.filter(pk=slot.pk, booked_count=0).update(is_closed=True)
     else:
-        transaction.on_commit(lambda: _generate_later(doctor.pk))
+        _generate_later(doctor.pk)
     return exception
 
 
 def _generate_later(doctor_id: int) -> None:
+    """Slots for the changed week, by the worker: through the outbox, so a broker that is down
+    when the doctor saves the session delays the slots instead of losing them."""
+    from core.outbox import outbox_enqueue
     from hospital.booking.tasks import generate_slots
 
-    generate_slots.delay(doctor_id)
+    outbox_enqueue(generate_slots, doctor_id=doctor_id)

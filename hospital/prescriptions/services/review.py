@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
-import logging
 from typing import Any
 
 from django.db import transaction
@@ -31,8 +30,6 @@ from hospital.prescriptions.services.prescribing import prescription_audit, pres
 from hospital.rules import figure
 from notifications.kinds import kind_register
 from notifications.services import notification_send, notification_send_to_operators
-
-logger = logging.getLogger(__name__)
 
 S = Prescription.Status
 Reason = Prescription.ReviewReason
@@ -317,8 +314,10 @@ def circulation_reference(prescription_id: int) -> str:
 
 
 def _upload_circulation(prescription_id: int) -> None:
-    """7101 to the medical-insurance centre, after the approval is committed: the centre being
-    down never undoes or fails an approval (the task retries on its own delivery)."""
+    """7101 to the medical-insurance centre, through the outbox in the approval's transaction:
+    the broker or the centre being down never undoes or fails an approval, and the upload is
+    not lost (the outbox relays it when the broker is back)."""
+    from core.outbox import outbox_enqueue
     from insurance.tasks import upload_prescription_circulation
 
     prescription = Prescription.objects.select_related("doctor", "reviewed_by").get(
@@ -326,27 +325,25 @@ def _upload_circulation(prescription_id: int) -> None:
     )
     items = PrescriptionItem.objects.filter(prescription=prescription).select_related("drug")
     pharmacist = prescription.reviewed_by
-    try:
-        upload_prescription_circulation.delay(
-            reference=circulation_reference(prescription.pk),
-            patient_id=prescription.patient_id,
-            diagnoses=list(prescription.diagnosis_codes),
-            # The 对码 maps our formulary's codes to the national drug codes.
-            lines=[
-                {
-                    "code": item.drug.code,
-                    "name": item.drug.generic_name_zh,
-                    "quantity": item.quantity_packs,
-                }
-                for item in items.order_by("position", "id")
-            ],
-            doctor_name=prescription.doctor.name,
-            doctor_signature=prescription.signature,
-            pharmacist_name=(pharmacist.get_full_name() or pharmacist.email) if pharmacist else "",
-            pharmacist_signature=pharmacist_signature(prescription),
-        )
-    except Exception:  # the broker or the centre: logged, the approval stands
-        logger.exception("7101 upload of prescription %s failed", prescription_id)
+    outbox_enqueue(
+        upload_prescription_circulation,
+        reference=circulation_reference(prescription.pk),
+        patient_id=prescription.patient_id,
+        diagnoses=list(prescription.diagnosis_codes),
+        # The 对码 maps our formulary's codes to the national drug codes.
+        lines=[
+            {
+                "code": item.drug.code,
+                "name": item.drug.generic_name_zh,
+                "quantity": item.quantity_packs,
+            }
+            for item in items.order_by("position", "id")
+        ],
+        doctor_name=prescription.doctor.name,
+        doctor_signature=prescription.signature,
+        pharmacist_name=(pharmacist.get_full_name() or pharmacist.email) if pharmacist else "",
+        pharmacist_signature=pharmacist_signature(prescription),
+    )
 
 
 @transaction.atomic
@@ -375,7 +372,7 @@ def prescription_approve(
         comment=(comment or "").strip()[:2000],
         now=now,
     )
-    transaction.on_commit(functools.partial(_upload_circulation, prescription.pk))
+    _upload_circulation(prescription.pk)
     return prescription
 
 
