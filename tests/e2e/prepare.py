@@ -22,7 +22,7 @@ def prepare(variants: list[str]) -> dict[str, object]:
     from accounts.models import PatientProfile, User
     from hospital.booking.models import Appointment, Slot
     from hospital.consultations.models import Consultation
-    from hospital.doctors.models import DoctorProfile
+    from hospital.doctors.models import Department, DoctorProfile
     from pharmacy.demo_orders import _approved_prescription
 
     call_command("migrate", verbosity=0, interactive=False)
@@ -73,7 +73,11 @@ def prepare(variants: list[str]) -> dict[str, object]:
         }
     finally:
         Consultation.objects.filter(pk=visit.pk).update(**closed)
-    return {"appointment": appointment.pk, "prescriptions": prescriptions}
+    return {
+        "appointment": appointment.pk,
+        "prescriptions": prescriptions,
+        "departments": {"cardiology": Department.objects.get(code="cardiology").pk},
+    }
 
 
 if __name__ == "__main__":
