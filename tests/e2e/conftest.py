@@ -331,6 +331,18 @@ class Person:
         self.context.close()
 
 
+def reload_until(person: Person, condition, *, seconds: float, what: str) -> None:
+    """Reloads the person's page until `condition()` holds: what the stack's worker and beat
+    do arrives in their own time. `seconds` is a guard against a hang, not a speed figure."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            person.step("gave-up-waiting")
+            pytest.fail(f"{what} not seen within {seconds:.0f} s")
+        time.sleep(1.5)
+        person.page.reload()
+
+
 _last_totp_period: dict[str, int] = {}
 
 

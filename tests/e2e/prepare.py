@@ -22,7 +22,11 @@ def prepare(variants: list[str]) -> dict[str, object]:
     from accounts.models import PatientProfile, User
     from hospital.booking.models import Appointment, Slot
     from hospital.consultations.models import Consultation
-    from hospital.doctors.models import DoctorProfile
+    from hospital.doctors.models import Department, DoctorProfile
+    from hospital.prescriptions.schedule.services import (
+        medication_doses_mark_missed,
+        medication_schedule_start,
+    )
     from pharmacy.demo_orders import _approved_prescription
 
     call_command("migrate", verbosity=0, interactive=False)
@@ -71,9 +75,30 @@ def prepare(variants: list[str]) -> dict[str, object]:
         prescriptions = {
             variant: _approved_prescription(visit, pharmacist, purchase).pk for variant in variants
         }
+        # The dose-reminder journeys: a 28-day supply of their own, delivered 26 days ago,
+        # so its doses are reminded today and its refill (renewal) is due.
+        supplies = {
+            variant: _approved_prescription(visit, pharmacist, purchase) for variant in variants
+        }
     finally:
         Consultation.objects.filter(pk=visit.pk).update(**closed)
-    return {"appointment": appointment.pk, "prescriptions": prescriptions}
+    delivered = timezone.now() - dt.timedelta(days=26)
+    schedules = {
+        variant: medication_schedule_start(
+            prescription_item_ids=[prescription.items.get().pk], started_at=delivered
+        )[0].pk
+        for variant, prescription in supplies.items()
+    }
+    # The stack's scan would have marked the 26 days of unanswered doses missed, and withdrawn
+    # their reminders, long ago; it does so now, before the stack's first dispatch would send
+    # them all at once.
+    medication_doses_mark_missed()
+    return {
+        "appointment": appointment.pk,
+        "prescriptions": prescriptions,
+        "schedules": schedules,
+        "departments": {"cardiology": Department.objects.get(code="cardiology").pk},
+    }
 
 
 if __name__ == "__main__":

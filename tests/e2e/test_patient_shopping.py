@@ -11,7 +11,6 @@ import datetime as dt
 import re
 import secrets
 import struct
-import time
 import zlib
 from decimal import Decimal
 
@@ -25,7 +24,7 @@ from accounts.demo import (
     DEMO_PHARMACIST_EMAIL,
     DEMO_TOTP_SECRET,
 )
-from tests.e2e.conftest import LANGUAGES, WIDTHS
+from tests.e2e.conftest import LANGUAGES, WIDTHS, reload_until
 
 # One stack serves all journeys: under xdist they run on one worker (--dist loadgroup).
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
@@ -55,16 +54,6 @@ def receipt_png() -> bytes:
         + chunk(b"IDAT", zlib.compress(rows))
         + chunk(b"IEND", b"")
     )
-
-
-def reload_until(person, condition, *, seconds: float, what: str) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            person.step("gave-up-waiting")
-            pytest.fail(f"{what} not seen within {seconds} s")
-        time.sleep(1.5)
-        person.page.reload()
 
 
 @pytest.mark.parametrize("width", WIDTHS)
