@@ -113,3 +113,29 @@ def test_operators_list_unsent_rows_and_send_them_again(broker_down, client):
         .result_count
         == 0
     )
+
+
+def test_a_session_saved_while_the_broker_is_down_gets_its_slots_when_it_is_back(
+    broker_down, django_capture_on_commit_callbacks
+):
+    from hospital.booking.models import Slot
+    from hospital.booking.services.schedules import availability_add
+    from tests.hospital.factories import DoctorFactory
+
+    doctor = DoctorFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        availability_add(
+            doctor=doctor,
+            mode="text",
+            weekday=dt.date.today().weekday(),
+            start_time=dt.time(9, 0),
+            end_time=dt.time(10, 0),
+        )
+    waiting = OutboxMessage.objects.get(task_name="hospital.tasks.generate_slots")
+    assert waiting.kwargs == {"doctor_id": doctor.pk}
+    assert waiting.sent_at is None
+    assert not Slot.objects.filter(doctor=doctor).exists()
+
+    restore_broker((None, True, "celery"))
+    assert outbox_relay(min_age=dt.timedelta(0)) == 1
+    assert Slot.objects.filter(doctor=doctor, mode="text").count() >= 4
