@@ -8,6 +8,7 @@ import uuid
 import pytest
 from django.core.management import call_command
 from django.db import transaction
+from django.utils import timezone
 
 from core.models import OutboxMessage
 from core.outbox import outbox_enqueue, outbox_relay
@@ -127,7 +128,7 @@ def test_a_session_saved_while_the_broker_is_down_gets_its_slots_when_it_is_back
         availability_add(
             doctor=doctor,
             mode="text",
-            weekday=dt.date.today().weekday(),
+            weekday=timezone.localdate().weekday(),
             start_time=dt.time(9, 0),
             end_time=dt.time(10, 0),
         )
